@@ -1,0 +1,10 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.year_list, name="years"),
+    path("<int:year>/", views.year_detail, name="year"),
+    path("<int:year>/<slug:slug>/", views.report_detail, name="report"),
+]
