@@ -69,7 +69,7 @@ def test_report_page_is_semantic_html(client, seed):
     assert '<html lang="ja">' in html
     assert len(re.findall(r"<h1[ >]", html)) == 1
     tables = re.findall(r"<table.*?</table>", html, re.S)
-    assert len(tables) == 8
+    assert len(tables) == 9  # six settlement tables, two contract tables, one award table
     for table in tables:
         assert "<caption>" in table
         assert re.search(r'<th scope="(col|row)"', table)

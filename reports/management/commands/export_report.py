@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 
+from reports.context_processors import site
 from reports.models import Report
 from reports.serializers import report_data
 from reports.tree import get_report, load_report
@@ -12,7 +13,8 @@ from reports.tree import get_report, load_report
 def render_report_html(report: Report) -> str:
     """The public page's HTML of ``report``."""
     tree = load_report(report)
-    return render_to_string("reports/report_detail.html", {"report": report, "tree": tree})
+    context = {"report": report, "tree": tree, **site(None)}
+    return render_to_string("reports/report_detail.html", context)
 
 
 class Command(BaseCommand):

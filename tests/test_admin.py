@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth.models import User
+
+from budgets.models import Municipality
+from reports.models import FiscalYear
+
+
+@pytest.fixture
+def staff(client, db):
+    client.force_login(User.objects.create_superuser("admin", "admin@example.invalid", "pw"))
+    return client
+
+
+def test_report_opens_on_one_page_with_its_groups_and_initiative_tree(staff, seed):
+    html = staff.get(f"/admin/reports/report/{seed.pk}/change/").content.decode()
+
+    assert "企画調整グループ" in html and "市町村連携グループ" in html
+    for text in [
+        "庁内ＩＣＴ化の推進",
+        "はんこレス",
+        "情報セキュリティ技術セミナーの開催",
+        "大阪府スマートシティ戦略推進補助金",
+        "ｉＰａｄ",
+        "近畿管区警察局及び大阪府警察本部",
+    ]:
+        assert text in html
+    assert "djn-drag-handler" in html  # drag to reorder
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/admin/budgets/settlementamount/?q=負担金", "地方公共団体情報システム機構への負担金"),
+        (
+            "/admin/budgets/contract/?q=ケイ・オプティコム",
+            "大阪版自治体情報セキュリティクラウド構築等業務",
+        ),
+        ("/admin/budgets/subsidyaward/?q=かわちながの", "自動運転実装事業"),
+        ("/admin/budgets/municipality/?q=ちはや", "千早赤阪村"),
+    ],
+)
+def test_budget_records_are_searchable(staff, seed, url, expected):
+    assert expected in staff.get(url).content.decode()
+
+
+def test_budget_autocomplete_finds_municipalities_by_kana(staff, seed):
+    response = staff.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "budgets",
+            "model_name": "subsidyaward",
+            "field_name": "municipalities",
+            "term": "いけだ",
+        },
+    )
+
+    assert [r["text"] for r in response.json()["results"]] == ["池田市"]
+
+
+def test_fixture_holds_the_organisation_years_and_municipalities(seed):
+    assert list(FiscalYear.objects.order_by("year").values_list("year", flat=True)) == list(
+        range(2016, 2028)
+    )
+    assert Municipality.objects.count() == 43
+    assert Municipality.objects.filter(kind="village").get().name == "千早赤阪村"
