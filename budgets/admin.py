@@ -2,7 +2,9 @@ import nested_admin
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
 
+from budgets.import_admin import SpreadsheetAdminMixin
 from budgets.models import (
     AwardTable,
     Contract,
@@ -15,10 +17,22 @@ from budgets.models import (
     SubsidyProgramme,
     Vendor,
 )
+from budgets.resources import (
+    ContractResource,
+    EventResource,
+    ExpenditureItemResource,
+    FigureResource,
+    MunicipalityResource,
+    SettlementAmountResource,
+    SubsidyAwardResource,
+    VendorResource,
+)
+from programs.models import Event, Figure
 from reports.notation import comma
+from reports.permissions import DivisionScopedAdmin, StaleFormGuard, TouchesReports
 
 
-class SettlementTableInline(nested_admin.NestedTabularInline):
+class SettlementTableInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = SettlementTable
     extra = 0
     autocomplete_fields = ["item"]
@@ -26,7 +40,7 @@ class SettlementTableInline(nested_admin.NestedTabularInline):
     fields = ["item", "kind", "unit", "years", "order"]
 
 
-class ContractInline(nested_admin.NestedStackedInline):
+class ContractInline(DivisionScopedAdmin, nested_admin.NestedStackedInline):
     model = Contract
     extra = 0
     autocomplete_fields = ["vendor"]
@@ -41,7 +55,7 @@ class ContractInline(nested_admin.NestedStackedInline):
     ]
 
 
-class AwardTableInline(nested_admin.NestedTabularInline):
+class AwardTableInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = AwardTable
     extra = 0
     autocomplete_fields = ["programme"]
@@ -50,7 +64,8 @@ class AwardTableInline(nested_admin.NestedTabularInline):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, SimpleHistoryAdmin):
+    resource_classes = [MunicipalityResource]
     list_display = ["code", "name", "kana", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "kana", "code"]
@@ -62,7 +77,8 @@ class FormerVendorNameInline(admin.TabularInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, SimpleHistoryAdmin):
+    resource_classes = [VendorResource]
     list_display = ["name", "former_name_list"]
     search_fields = ["name", "former_names__name"]
     inlines = [FormerVendorNameInline]
@@ -75,14 +91,17 @@ class VendorAdmin(admin.ModelAdmin):
         return "、".join(f.name for f in obj.former_names.all())
 
 
-class SettlementAmountInline(admin.TabularInline):
+class SettlementAmountInline(DivisionScopedAdmin, admin.TabularInline):
     model = SettlementAmount
     extra = 0
     fields = ["fiscal_year", "kind", "amount", "period_label"]
 
 
 @admin.register(ExpenditureItem)
-class ExpenditureItemAdmin(admin.ModelAdmin):
+class ExpenditureItemAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [ExpenditureItemResource]
     list_display = ["name", "code", "division"]
     list_filter = ["division__department", "division"]
     list_select_related = ["division"]
@@ -91,7 +110,10 @@ class ExpenditureItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(SettlementAmount)
-class SettlementAmountAdmin(admin.ModelAdmin):
+class SettlementAmountAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [SettlementAmountResource]
     list_display = ["item", "fiscal_year", "kind", "amount_yen", "period_label"]
     list_filter = ["fiscal_year", "kind", "item__division"]
     list_select_related = ["item", "fiscal_year"]
@@ -105,7 +127,10 @@ class SettlementAmountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [ContractResource]
     list_display = ["title", "vendor", "period", "amount_display"]
     list_select_related = ["vendor"]
     search_fields = ["title", "vendor__name", "vendor__former_names__name"]
@@ -122,7 +147,9 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubsidyProgramme)
-class SubsidyProgrammeAdmin(admin.ModelAdmin):
+class SubsidyProgrammeAdmin(
+    TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
     list_display = ["name", "division", "rate", "cap_yen"]
     list_select_related = ["division"]
     search_fields = ["name"]
@@ -171,7 +198,10 @@ class SubsidyAwardForm(forms.ModelForm):
 
 
 @admin.register(SubsidyAward)
-class SubsidyAwardAdmin(admin.ModelAdmin):
+class SubsidyAwardAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [SubsidyAwardResource]
     form = SubsidyAwardForm
     list_display = ["title", "municipality_names", "fiscal_year", "subsidy_yen", "total_yen"]
     list_filter = ["fiscal_year", "programme"]
@@ -193,3 +223,29 @@ class SubsidyAwardAdmin(admin.ModelAdmin):
     @admin.display(description="総事業費", ordering="total_cost")
     def total_yen(self, obj):
         return f"{comma(obj.total_cost)}円"
+
+
+# Events and figures are edited inline on the report's page; these pages exist for their
+# spreadsheet import and export (programs has no admin page of its own for them).
+@admin.register(Event)
+class EventAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [EventResource]
+    list_display = ["__str__", "starts_on", "venue", "initiative"]
+    list_filter = ["initiative__section__report__fiscal_year"]
+    list_select_related = ["initiative"]
+    search_fields = ["title", "venue", "initiative__title"]
+    autocomplete_fields = ["initiative"]
+
+
+@admin.register(Figure)
+class FigureAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [FigureResource]
+    list_display = ["__str__", "initiative"]
+    list_filter = ["initiative__section__report__fiscal_year"]
+    list_select_related = ["initiative"]
+    search_fields = ["label", "initiative__title"]
+    autocomplete_fields = ["initiative"]

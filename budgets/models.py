@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Cast, Mod, Substr
+from simple_history.models import HistoricalRecords
 
 from reports import notation
 from reports.notation import comma
@@ -54,6 +55,8 @@ class Municipality(models.Model):
     )
     kind = models.CharField("種別", max_length=10, choices=Kind.choices)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["code"]
         verbose_name = verbose_name_plural = "市町村"
@@ -73,6 +76,8 @@ class Municipality(models.Model):
 class Vendor(models.Model):
     name = models.CharField("事業者名（現在）", max_length=200, unique=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         verbose_name = verbose_name_plural = "事業者"
@@ -87,6 +92,8 @@ class FormerVendorName(models.Model):
     )
     name = models.CharField("旧名称", max_length=200)
     renamed_on = models.DateField("改名日", help_text="この日から現在の名称になりました。")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["renamed_on", "id"]
@@ -104,6 +111,8 @@ class ExpenditureItem(models.Model):
         "費目コード", max_length=60, unique=True, help_text="半角英数字とハイフン。例：lgwan-levy"
     )
     name = models.CharField("費目名", max_length=200)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["division", "code"]
@@ -132,6 +141,8 @@ class SettlementAmount(models.Model):
     period_label = models.CharField(
         "期間の注記", max_length=30, blank=True, help_text="年度の一部だけの額のとき。例：～９月末"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["item", "fiscal_year__year", "kind"]
@@ -183,6 +194,8 @@ class SettlementTable(models.Model):
     )
     order = models.PositiveIntegerField("表示順", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "id"]
         verbose_name = verbose_name_plural = "決算額の表"
@@ -207,6 +220,8 @@ class Contract(models.Model):
     tax_included = models.BooleanField("税込と表示する", default=False)
     notes = models.TextField("注記", blank=True, help_text="表の下に「※」つきで表示します。")
     order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
@@ -259,6 +274,8 @@ class SubsidyProgramme(models.Model):
         help_text="複数市町村で共同実施する場合の上限。",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         verbose_name = verbose_name_plural = "補助金"
@@ -301,6 +318,8 @@ class SubsidyAward(models.Model):
         "総事業費（円）", validators=[MinValueValidator(0, NOT_NEGATIVE)]
     )
     order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords(m2m_fields=[municipalities])
 
     class Meta:
         ordering = ["fiscal_year__year", "order", "id"]
@@ -349,6 +368,8 @@ class AwardTable(models.Model):
     )
     unit = models.CharField("単位", max_length=10, choices=Unit.choices, default=Unit.THOUSAND_YEN)
     order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]

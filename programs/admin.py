@@ -1,26 +1,32 @@
 import nested_admin
 from django.contrib import admin
+from django.db.models import Count, OuterRef, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin import AwardTableInline, ContractInline, SettlementTableInline
+from budgets.models import AwardTable, Contract, SettlementTable
 from programs.models import Event, Fact, Figure, Initiative, Note
+from reports.permissions import DivisionScopedAdmin, StaleFormGuard, TouchesReports
 
-# Deep enough for the seed (１ → (1) → 〇 → ① → ・) and one level more.
-MAX_DEPTH = 6
+# Deep enough for the seed: １ → (1) → 〇 → ① → ・
+MAX_DEPTH = 5
 
 
-class FactInline(nested_admin.NestedTabularInline):
+class FactInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = Fact
     extra = 0
     sortable_field_name = "order"
 
 
-class FigureInline(nested_admin.NestedTabularInline):
+class FigureInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = Figure
     extra = 0
     sortable_field_name = "order"
 
 
-class EventInline(nested_admin.NestedStackedInline):
+class EventInline(DivisionScopedAdmin, nested_admin.NestedStackedInline):
     model = Event
     extra = 0
     sortable_field_name = "order"
@@ -35,7 +41,7 @@ class EventInline(nested_admin.NestedStackedInline):
     ]
 
 
-class NoteInline(nested_admin.NestedTabularInline):
+class NoteInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = Note
     extra = 0
     sortable_field_name = "order"
@@ -52,32 +58,84 @@ CONTENT_INLINES = [
 ]
 
 
-def _initiative_inline(depth: int) -> type[nested_admin.NestedStackedInline]:
+ATTACHMENTS = [
+    ("facts", Fact, "項目"),
+    ("figures", Figure, "実績値"),
+    ("events", Event, "開催実績"),
+    ("settlement_tables", SettlementTable, "決算額の表"),
+    ("contracts", Contract, "契約"),
+    ("award_tables", AwardTable, "採択事業の表"),
+    ("notes", Note, "注記"),
+]
+
+
+def with_attachment_counts(queryset):
+    """One query for all rows: how many facts, figures, tables… each initiative has."""
+    counts = {}
+    for name, model, _ in ATTACHMENTS:
+        rows = model.objects.filter(initiative=OuterRef("pk")).order_by().values("initiative")
+        counts[f"n_{name}"] = Subquery(rows.annotate(n=Count("pk")).values("n")[:1])
+    return queryset.annotate(**counts)
+
+
+class InitiativeInlineBase(DivisionScopedAdmin, nested_admin.NestedStackedInline):
+    """An initiative in the report's tree. Its tables, events and other attachments are edited
+    on the initiative's own page, which keeps the report page light enough to open quickly."""
+
+    model = Initiative
+    extra = 0
+    sortable_field_name = "order"
+    fields = [("marker_style", "is_new"), "title", "body", "attachments", "order"]
+    readonly_fields = ["attachments"]
+
+    @admin.display(description="表・開催実績など")
+    def attachments(self, obj):
+        if obj is None or obj.pk is None:
+            return "保存すると、表や開催実績などを追加できます。"
+        parts = [
+            f"{label} {getattr(obj, f'n_{name}', 0) or 0}件"
+            for name, _, label in ATTACHMENTS
+            if getattr(obj, f"n_{name}", 0)
+        ]
+        return format_html(
+            '{}　<a href="{}">この取組の表・開催実績などを編集</a>',
+            "、".join(parts) or "なし",
+            reverse("admin:programs_initiative_change", args=[obj.pk]),
+        )
+
+
+def _initiative_inline(depth: int) -> type[InitiativeInlineBase]:
     """The inline for initiatives at ``depth``; each level holds the next one."""
     children = [_initiative_inline(depth + 1)] if depth + 1 < MAX_DEPTH else []
+    name = "取組" if depth == 0 else f"下位の取組（第{depth + 1}階層）"
     attrs = {
-        "model": Initiative,
-        "extra": 0,
-        "sortable_field_name": "order",
-        "fields": [("marker_style", "is_new"), "title", "body", "order"],
-        "inlines": [*CONTENT_INLINES, *children],
+        "inlines": children,
         "classes": ["initiative-level", f"initiative-level-{depth}"],
-        "verbose_name": "取組" if depth == 0 else f"下位の取組（第{depth + 1}階層）",
-        "verbose_name_plural": "取組" if depth == 0 else f"下位の取組（第{depth + 1}階層）",
+        "verbose_name": name,
+        "verbose_name_plural": name,
+        "fk_name": "section" if depth == 0 else "parent",
     }
-    if depth == 0:
-        attrs["fk_name"] = "section"
-        attrs["get_queryset"] = lambda self, request: Initiative.objects.filter(parent__isnull=True)
-    else:
-        attrs["fk_name"] = "parent"
-    return type(f"InitiativeInlineLevel{depth}", (nested_admin.NestedStackedInline,), attrs)
+
+    def get_queryset(self, request):
+        queryset = with_attachment_counts(super(inline, self).get_queryset(request))
+        return queryset.filter(parent__isnull=True) if depth == 0 else queryset
+
+    attrs["get_queryset"] = get_queryset
+    inline = type(f"InitiativeInlineLevel{depth}", (InitiativeInlineBase,), attrs)
+    return inline
 
 
 TopInitiativeInline = _initiative_inline(0)
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(nested_admin.NestedModelAdmin):
+class InitiativeAdmin(
+    TouchesReports,
+    StaleFormGuard,
+    DivisionScopedAdmin,
+    SimpleHistoryAdmin,
+    nested_admin.NestedModelAdmin,
+):
     list_display = ["__str__", "section", "report"]
     list_select_related = ["section__report__fiscal_year", "section__report__division"]
     list_filter = ["section__report__fiscal_year", "section__report__division"]

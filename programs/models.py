@@ -3,6 +3,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from reports import notation
 
@@ -64,6 +65,8 @@ class Initiative(models.Model):
         ),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "id"]
         verbose_name = verbose_name_plural = "取組"
@@ -98,6 +101,8 @@ class Fact(models.Model):
     value = models.CharField("内容", max_length=500)
     order = models.PositiveIntegerField("表示順", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "id"]
         verbose_name = verbose_name_plural = "項目と内容"
@@ -119,6 +124,8 @@ class Figure(models.Model):
     is_approximate = models.BooleanField("「約」をつける", default=False)
     note = models.CharField("補足（後）", max_length=200, blank=True)
     order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
@@ -158,6 +165,8 @@ class Event(models.Model):
     description = models.TextField("内容", blank=True)
     order = models.PositiveIntegerField("表示順", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "starts_on", "id"]
         verbose_name = verbose_name_plural = "開催実績"
@@ -194,6 +203,8 @@ class Note(models.Model):
     )
     text = models.TextField("注記", help_text="先頭の「※」は自動でつきます。")
     order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]

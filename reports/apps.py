@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "報告書"
+
+    def ready(self):
+        from reports.caching import connect_signals
+
+        connect_signals()

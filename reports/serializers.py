@@ -21,7 +21,7 @@ def _node(node: Node) -> dict:
         "title": i.title,
         "is_new": i.is_new,
         "body": i.body,
-        "facts": [{"label": f.label, "value": f.value} for f in i.facts.all()],
+        "facts": [{"label": f.label, "value": f.value} for f in node.facts],
         "figures": [
             {
                 "label": f.label,
@@ -31,7 +31,7 @@ def _node(node: Node) -> dict:
                 "approximate": f.is_approximate,
                 "note": f.note,
             }
-            for f in i.figures.all()
+            for f in node.figures
         ],
         "events": [
             {
@@ -44,7 +44,7 @@ def _node(node: Node) -> dict:
                 "cohosts": e.cohosts,
                 "description": e.description,
             }
-            for e in i.events.all()
+            for e in node.events
         ],
         "settlement_tables": [
             {
@@ -57,12 +57,10 @@ def _node(node: Node) -> dict:
                         "amount_yen": a.amount,
                         "period_label": a.period_label,
                     }
-                    for a in sorted(
-                        t.item.amounts.all(), key=lambda a: (a.fiscal_year.year, a.kind)
-                    )
+                    for a in sorted(t.amount_list, key=lambda a: (a.fiscal_year.year, a.kind))
                 ],
             }
-            for t in i.settlement_tables.all()
+            for t in node.tables
         ],
         "contracts": [
             {
@@ -70,7 +68,7 @@ def _node(node: Node) -> dict:
                 "vendor": c.vendor.name,
                 "vendor_former_names": [
                     {"name": f.name, "renamed_on": f.renamed_on.isoformat()}
-                    for f in c.vendor.former_names.all()
+                    for f in c.vendor.former_name_list
                 ],
                 "starts": c.starts_on.strftime("%Y-%m"),
                 "ends": c.ends_on.strftime("%Y-%m"),
@@ -78,7 +76,7 @@ def _node(node: Node) -> dict:
                 "tax_included": c.tax_included,
                 "notes": c.notes,
             }
-            for c in i.contracts.all()
+            for c, _ in node.contract_rows
         ],
         "subsidy_awards": [
             {
@@ -87,7 +85,7 @@ def _node(node: Node) -> dict:
                 "awards": [
                     {
                         "municipalities": [
-                            {"code": m.code, "name": m.name} for m in award.municipalities.all()
+                            {"code": m.code, "name": m.name} for m in award.municipality_list
                         ],
                         "title": award.title,
                         "subsidy_yen": award.subsidy,
@@ -98,7 +96,7 @@ def _node(node: Node) -> dict:
             }
             for rows in node.award_tables
         ],
-        "notes": [n.text for n in i.notes.all()],
+        "notes": [n.text for n in node.notes],
         "children": [_node(child) for child in node.children],
     }
 

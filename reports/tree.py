@@ -4,18 +4,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from budgets.models import (
     AmountKind,
     AwardTable,
     Contract,
+    FormerVendorName,
     SettlementAmount,
     SettlementTable,
     SubsidyAward,
     Unit,
 )
-from programs.models import DEFAULT_STYLES, Initiative, MarkerStyle
+from programs.models import DEFAULT_STYLES, Event, Fact, Figure, Initiative, MarkerStyle, Note
 from reports import notation
 from reports.models import Report, Section
 
@@ -103,7 +102,7 @@ def _money(amount: int, unit: str) -> str:
 
 def settlement_table(table: SettlementTable, report_year: int) -> AmountTable:
     """Columns: the report's year and the years before it that have an amount; 前年度比 below."""
-    by_key = {(a.fiscal_year.year, a.kind): a for a in table.item.amounts.all()}
+    by_key = {(a.fiscal_year.year, a.kind): a for a in table.amount_list}
     kinds = [AmountKind.BUDGET, AmountKind.SETTLEMENT] if table.kind == "both" else [table.kind]
     years = [
         y
@@ -156,7 +155,7 @@ class AwardRows:
 def award_rows(table: AwardTable, awards: list[SubsidyAward]) -> AwardRows:
     rows = [
         (
-            "・".join(m.name for m in award.municipalities.all()),
+            "・".join(m.name for m in award.municipality_list),
             award.title,
             _plain_money(award.subsidy, table.unit),
             _plain_money(award.total_cost, table.unit),
@@ -180,7 +179,7 @@ def contract_notes(contract: Contract) -> list[str]:
     notes = [
         f"「{former.name}」は{notation.japanese_date(former.renamed_on)}より"
         f"「{contract.vendor.name}」へ改名"
-        for former in contract.vendor.former_names.all()
+        for former in contract.vendor.former_name_list
         if former.renamed_on > contract.starts_on
     ]
     notes += [line.lstrip("※") for line in contract.notes.splitlines() if line.strip()]
@@ -194,9 +193,15 @@ class Node:
     style: str
     marker: str
     blocks: list[Block]
+    tables: list[SettlementTable] = field(default_factory=list)
     settlement_tables: list[AmountTable] = field(default_factory=list)
     award_tables: list[AwardRows] = field(default_factory=list)
     children: list["Node"] = field(default_factory=list)
+    facts: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    contract_rows: list = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -242,65 +247,43 @@ class ReportTree:
                 yield from node.walk()
 
 
-def _initiatives(report: Report):
-    year = report.fiscal_year.year
-    amounts = SettlementAmount.objects.filter(fiscal_year__year__lte=year).select_related(
-        "fiscal_year"
-    )
-    return (
-        Initiative.objects.filter(section__report=report)
-        .order_by("order", "id")
-        .prefetch_related(
-            "facts",
-            "figures",
-            "events",
-            "notes",
-            Prefetch(
-                "settlement_tables",
-                queryset=SettlementTable.objects.select_related("item").prefetch_related(
-                    Prefetch("item__amounts", queryset=amounts)
-                ),
-            ),
-            Prefetch(
-                "contracts",
-                queryset=Contract.objects.select_related("vendor").prefetch_related(
-                    "vendor__former_names"
-                ),
-            ),
-            Prefetch(
-                "award_tables",
-                queryset=AwardTable.objects.select_related("programme", "fiscal_year"),
-            ),
-        )
-    )
-
-
-def _awards_for(initiatives) -> dict[tuple[int, int], list[SubsidyAward]]:
-    tables = [t for i in initiatives for t in i.award_tables.all()]
-    if not tables:
-        return {}
-    awards = (
-        SubsidyAward.objects.filter(
-            programme__in={t.programme_id for t in tables},
-            fiscal_year__in={t.fiscal_year_id for t in tables},
-        )
-        .order_by("order", "id")
-        .prefetch_related("municipalities")
-    )
-    grouped = defaultdict(list)
-    for award in awards:
-        grouped[(award.programme_id, award.fiscal_year_id)].append(award)
-    return grouped
+def _grouped(queryset, key: str = "initiative_id") -> dict[int, list]:
+    groups = defaultdict(list)
+    for row in queryset:
+        groups[getattr(row, key)].append(row)
+    return groups
 
 
 def load_report(report: Report) -> ReportTree:
-    """Build the whole tree of ``report``; the query count does not grow with its size."""
+    """Build the whole tree of ``report`` in a fixed number of queries, whatever its size.
+
+    Each kind of row is read once for the whole report and grouped in Python; per-row related
+    managers (prefetch_related) cost more than the queries they save here."""
+    year = report.fiscal_year.year
+    in_report = {"initiative__section__report": report}
     sections = list(report.sections.all())
-    initiatives = list(_initiatives(report))
-    awards = _awards_for(initiatives)
-    children = defaultdict(list)
-    for initiative in initiatives:
-        children[initiative.parent_id].append(initiative)
+    initiatives = list(Initiative.objects.filter(section__report=report).order_by("order", "id"))
+    facts = _grouped(Fact.objects.filter(**in_report))
+    figures = _grouped(Figure.objects.filter(**in_report))
+    events = _grouped(Event.objects.filter(**in_report))
+    notes = _grouped(Note.objects.filter(**in_report))
+    tables = SettlementTable.objects.filter(**in_report).select_related("item")
+    amounts = _grouped(
+        SettlementAmount.objects.filter(
+            item__in=tables.values("item_id"), fiscal_year__year__lte=year
+        ).select_related("fiscal_year"),
+        "item_id",
+    )
+    tables = _grouped(tables)
+    contracts = Contract.objects.filter(**in_report).select_related("vendor")
+    former_names = _grouped(
+        FormerVendorName.objects.filter(vendor__in=contracts.values("vendor_id")), "vendor_id"
+    )
+    contracts = _grouped(contracts)
+    award_tables = list(
+        AwardTable.objects.filter(**in_report).select_related("programme", "fiscal_year")
+    )
+    awards = _awards_for(award_tables)
 
     def build(items: list[Initiative], depth: int) -> list[Node]:
         counts: dict[str, int] = defaultdict(int)
@@ -310,30 +293,66 @@ def load_report(report: Report) -> ReportTree:
             if style == MarkerStyle.AUTO:
                 style = DEFAULT_STYLES[min(depth, len(DEFAULT_STYLES) - 1)]
             counts[style] += 1
-            node = Node(
-                initiative=item,
-                depth=depth,
-                style=style,
-                marker=marker_for(style, counts[style]),
-                blocks=text_blocks(item.body),
-                settlement_tables=[
-                    settlement_table(t, report.fiscal_year.year)
-                    for t in item.settlement_tables.all()
-                ],
-                award_tables=[
-                    award_rows(t, awards.get((t.programme_id, t.fiscal_year_id), []))
-                    for t in item.award_tables.all()
-                ],
+            item_tables = tables.get(item.pk, [])
+            for table in item_tables:
+                table.amount_list = amounts.get(table.item_id, [])
+            item_contracts = contracts.get(item.pk, [])
+            for contract in item_contracts:
+                contract.vendor.former_name_list = former_names.get(contract.vendor_id, [])
+            nodes.append(
+                Node(
+                    initiative=item,
+                    depth=depth,
+                    style=style,
+                    marker=marker_for(style, counts[style]),
+                    blocks=text_blocks(item.body),
+                    tables=item_tables,
+                    settlement_tables=[settlement_table(t, year) for t in item_tables],
+                    award_tables=[
+                        award_rows(t, awards.get((t.programme_id, t.fiscal_year_id), []))
+                        for t in award_tables
+                        if t.initiative_id == item.pk
+                    ],
+                    facts=facts.get(item.pk, []),
+                    figures=figures.get(item.pk, []),
+                    events=events.get(item.pk, []),
+                    notes=notes.get(item.pk, []),
+                    contract_rows=[(c, contract_notes(c)) for c in item_contracts],
+                    children=build(children[item.pk], depth + 1),
+                )
             )
-            item.contract_rows = [(c, contract_notes(c)) for c in item.contracts.all()]
-            node.children = build(children[item.pk], depth + 1)
-            nodes.append(node)
         return nodes
 
+    children = defaultdict(list)
+    for initiative in initiatives:
+        children[initiative.parent_id].append(initiative)
     top_level = defaultdict(list)
     for initiative in children[None]:
         top_level[initiative.section_id].append(initiative)
     return ReportTree(report, [SectionTree(s, build(top_level[s.pk], 0)) for s in sections])
+
+
+def _awards_for(tables: list[AwardTable]) -> dict[tuple[int, int], list[SubsidyAward]]:
+    if not tables:
+        return {}
+    awards = list(
+        SubsidyAward.objects.filter(
+            programme__in={t.programme_id for t in tables},
+            fiscal_year__in={t.fiscal_year_id for t in tables},
+        ).order_by("order", "id")
+    )
+    through = SubsidyAward.municipalities.through
+    places = _grouped(
+        through.objects.filter(subsidyaward__in=[a.pk for a in awards])
+        .select_related("municipality")
+        .order_by("id"),
+        "subsidyaward_id",
+    )
+    grouped = defaultdict(list)
+    for award in awards:
+        award.municipality_list = [link.municipality for link in places.get(award.pk, [])]
+        grouped[(award.programme_id, award.fiscal_year_id)].append(award)
+    return grouped
 
 
 def get_report(year: int, slug: str, queryset=None) -> Report:

@@ -16,6 +16,7 @@ from budgets.models import (
 )
 from programs.models import Event, Fact, Figure, Initiative, Note
 from reports.models import Department, Division, FiscalYear, Report, Section
+from reports.publishing import freeze_edition
 
 _serial = count(1)
 
@@ -32,7 +33,7 @@ def division(name: str | None = None) -> Division:
     )
 
 
-def report(year: int = 2020, division_=None, status=Report.Status.PUBLISHED) -> Report:
+def report(year: int = 2020, division_=None, status=Report.Status.DRAFT) -> Report:
     return Report.objects.create(
         fiscal_year=fiscal_year(year), division=division_ or division(), status=status
     )
@@ -45,7 +46,8 @@ def municipality(code: str = "271004", name: str = "大阪市") -> Municipality:
 
 
 def filled_report(size: int = 1, year: int = 2020, status=Report.Status.PUBLISHED) -> Report:
-    """A report shaped like the seed, with ``size`` times its groups of initiatives."""
+    """A report shaped like the seed, with ``size`` times its groups of initiatives; published
+    (as its first edition) unless ``status`` says otherwise."""
     r = report(year, status=status)
     vendor = Vendor.objects.create(name=f"（株）テスト{next(_serial)}")
     programme = SubsidyProgramme.objects.create(
@@ -91,4 +93,6 @@ def filled_report(size: int = 1, year: int = 2020, status=Report.Status.PUBLISHE
             )
             award.municipalities.add(city)
         AwardTable.objects.create(initiative=top, programme=programme, fiscal_year=r.fiscal_year)
+    if status == Report.Status.PUBLISHED:
+        freeze_edition(r)
     return r

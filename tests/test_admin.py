@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from budgets.models import Municipality
+from programs.models import Initiative
 from reports.models import FiscalYear
 
 
@@ -20,11 +21,30 @@ def test_report_opens_on_one_page_with_its_groups_and_initiative_tree(staff, see
         "はんこレス",
         "情報セキュリティ技術セミナーの開催",
         "大阪府スマートシティ戦略推進補助金",
-        "ｉＰａｄ",
-        "近畿管区警察局及び大阪府警察本部",
+        "項目 3件",  # タブレット端末機: 機種, 導入台数, 契約期間
+        "開催実績 1件",
+        "この取組の表・開催実績などを編集",
     ]:
         assert text in html
     assert "djn-drag-handler" in html  # drag to reorder
+
+
+def test_initiative_page_edits_its_facts_events_and_tables(staff, seed):
+    tablet = Initiative.objects.get(title="タブレット端末機の本格導入")
+    seminar = Initiative.objects.get(title="情報セキュリティ技術セミナーの開催")
+    lgwan = Initiative.objects.get(
+        title="令和２年度の主な活動",
+        section__name="市町村連携グループ",
+        parent__title__contains="ＬＧＷＡＮ",
+    )
+
+    assert (
+        "ｉＰａｄ" in staff.get(f"/admin/programs/initiative/{tablet.pk}/change/").content.decode()
+    )
+    html = staff.get(f"/admin/programs/initiative/{seminar.pk}/change/").content.decode()
+    assert "近畿管区警察局及び大阪府警察本部" in html
+    html = staff.get(f"/admin/programs/initiative/{lgwan.pk}/change/").content.decode()
+    assert "地方公共団体情報システム機構への負担金" in html
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from reports.models import Report
+from reports.publishing import freeze_edition
 
 
 class Command(BaseCommand):
@@ -13,7 +14,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not Report.objects.exists():
             call_command("loaddata", "fy2020", verbosity=0)
-            self.stdout.write("令和２年度 デジタル行政推進課 の事務事業実績を読み込みました。")
+            call_command("populate_history", auto=True, verbosity=0)
+            for report in Report.objects.all():
+                freeze_edition(report)
+            self.stdout.write(
+                "令和２年度 デジタル行政推進課 の事務事業実績を読み込み、第1版として公開しました。"
+            )
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("管理者ログインは作成済みです（http://127.0.0.1:8000/admin/）。")

@@ -1,0 +1,108 @@
+"""A shared cache of public pages for anonymous readers.
+
+On by default only where the cache is shared by every app server (``REDIS_URL``): a page is kept
+under its path, query and language together with the *publication generation* it was made in.
+Whatever changes what the public sees bumps the generation once its transaction commits:
+publishing an edition, an edition's PDF or a compiled volume finishing, a change to a fiscal
+year, department, division, municipality, vendor or subsidy programme. A page made in an older
+generation is never served again; ``PUBLIC_PAGE_CACHE_SECONDS`` bounds the rest (bulk imports
+that send no signals). Readers with a session (staff) always get a fresh page.
+"""
+
+import hashlib
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.utils.translation import get_language_from_request
+
+GENERATION_KEY = "public-pages:generation"
+NOT_CACHED = ("/admin/", "/nested_admin/", "/healthz", "/static/", "/media/")
+WATCHED_MODELS = [
+    "reports.Edition",
+    "reports.FiscalYear",
+    "reports.Department",
+    "reports.Division",
+    "reports.Volume",
+    "budgets.Municipality",
+    "budgets.Vendor",
+    "budgets.FormerVendorName",
+    "budgets.SubsidyProgramme",
+]
+
+
+def bump_public_pages() -> None:
+    """Make every cached public page stale."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted): any new value will do
+        cache.set(GENERATION_KEY, 1, None)
+
+
+def _bump_after_commit(**kwargs) -> None:
+    # After the commit: a reader between the change and the commit would otherwise cache the
+    # old page under the new generation.
+    transaction.on_commit(bump_public_pages)
+
+
+def connect_signals() -> None:
+    for label in WATCHED_MODELS:
+        model = apps.get_model(label)
+        post_save.connect(_bump_after_commit, sender=model, dispatch_uid=f"pages-save-{label}")
+        post_delete.connect(_bump_after_commit, sender=model, dispatch_uid=f"pages-del-{label}")
+
+
+def _key(request) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"public-page:{get_language_from_request(request)}:{path}"
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous GETs of public pages from the cache (placed right after WhiteNoise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+
+    def __call__(self, request):
+        if not self.seconds or not self._cacheable_request(request):
+            return self.get_response(request)
+        key = _key(request)
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY, 0)
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            _, status, headers, content = entry
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = self.get_response(request)
+        if self._cacheable_response(response):
+            entry = (generation, response.status_code, list(response.items()), response.content)
+            cache.set(key, entry, self.seconds)
+        return response
+
+    @staticmethod
+    def _cacheable_request(request) -> bool:
+        return (
+            request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES
+            and not request.path.startswith(NOT_CACHED)
+        )
+
+    @staticmethod
+    def _cacheable_response(response) -> bool:
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "cookie" not in response.get("Vary", "").lower()
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+        )

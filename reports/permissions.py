@@ -1,0 +1,267 @@
+"""Who may see, change and publish what: division roles, queryset scoping, stale-form refusal."""
+
+from django import forms
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from reports.models import Division, DivisionRole, Report
+
+# How each content model reaches its division, as a lookup path ("" for Division itself).
+_DIVISION_PATHS = {
+    ("reports", "division"): "",
+    ("reports", "report"): "division",
+    ("reports", "section"): "report__division",
+    ("reports", "edition"): "report__division",
+    ("reports", "reporttransition"): "report__division",
+    ("programs", "initiative"): "section__report__division",
+    ("programs", "fact"): "initiative__section__report__division",
+    ("programs", "figure"): "initiative__section__report__division",
+    ("programs", "event"): "initiative__section__report__division",
+    ("programs", "note"): "initiative__section__report__division",
+    ("budgets", "expenditureitem"): "division",
+    ("budgets", "settlementamount"): "item__division",
+    ("budgets", "settlementtable"): "initiative__section__report__division",
+    ("budgets", "contract"): "initiative__section__report__division",
+    ("budgets", "subsidyprogramme"): "division",
+    ("budgets", "subsidyaward"): "programme__division",
+    ("budgets", "awardtable"): "initiative__section__report__division",
+}
+
+
+def division_path(model) -> str | None:
+    """The lookup from ``model`` to its division, or None for shared records (vendors, years)."""
+    return _DIVISION_PATHS.get((model._meta.app_label, model._meta.model_name))
+
+
+def divisions_for(user, role: str | None = None) -> QuerySet[Division]:
+    """The divisions ``user`` works for (all of them for an administrator)."""
+    if user.is_superuser:
+        return Division.objects.all()
+    if isinstance(user, AnonymousUser) or not user.is_active:
+        return Division.objects.none()
+    roles = DivisionRole.objects.filter(user=user)
+    if role:
+        roles = roles.filter(role=role)
+    return Division.objects.filter(pk__in=roles.values("division"))
+
+
+def scope(queryset: QuerySet, user) -> QuerySet:
+    """Only the rows of ``user``'s divisions; shared records pass unchanged."""
+    path = division_path(queryset.model)
+    if path is None or user.is_superuser:
+        return queryset
+    return queryset.filter(**{f"{path}__in" if path else "pk__in": divisions_for(user)})
+
+
+def division_of(obj) -> Division | None:
+    path = division_path(type(obj))
+    if path is None:
+        return None
+    for part in filter(None, path.split("__")):
+        obj = getattr(obj, part)
+    return obj
+
+
+def can_edit(user, division: Division) -> bool:
+    return user.is_superuser or divisions_for(user).filter(pk=division.pk).exists()
+
+
+def can_approve(user, division: Division) -> bool:
+    if user.is_superuser:
+        return True
+    return user.has_perm("reports.publish_report") and (
+        divisions_for(user, DivisionRole.Role.APPROVER).filter(pk=division.pk).exists()
+    )
+
+
+class DivisionScopedAdmin:
+    """Admin mixin: lists, forms, choices and objects limited to the user's divisions."""
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and division_path(db_field.related_model) is not None:
+            field.queryset = scope(field.queryset, request.user)
+        return field
+
+    def _in_scope(self, request, obj) -> bool:
+        if obj is None or request.user.is_superuser:
+            return True
+        division = division_of(obj)
+        return division is None or can_edit(request.user, division)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+
+def latest_change(obj):
+    """The newest history record of ``obj`` (simple-history), or None."""
+    return obj.history.order_by("-history_date", "-history_id").first()
+
+
+def _revision_of(obj) -> str:
+    record = latest_change(obj)
+    return str(record.history_id) if record else ""
+
+
+class StaleFormGuard:
+    """Admin mixin: a form opened before someone else saved the same record is refused."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        base = kwargs.pop("form", self.form)
+
+        def clean(form):
+            cleaned = super(guarded, form).clean()
+            record = latest_change(form.instance)
+            if record and str(record.history_id) != (cleaned.get("revision") or ""):
+                who = f"{record.history_user}さん" if record.history_user else "別の人"
+                when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+                raise ValidationError(
+                    f"保存できませんでした。編集している間に{who}が{when}に保存しました。"
+                    "変更内容を控えてから、画面を開き直して編集してください。",
+                    code="stale",
+                )
+            return cleaned
+
+        guarded = type(
+            base.__name__,
+            (base,),
+            {
+                "revision": forms.CharField(
+                    widget=forms.HiddenInput, required=False, initial=_revision_of(obj)
+                ),
+                "clean": clean,
+            },
+        )
+        return super().get_form(request, obj, change=change, form=guarded, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and "revision" not in flatten_fieldsets(fieldsets):
+            fieldsets.append((None, {"fields": ["revision"], "classes": ["hidden"]}))
+        return fieldsets
+
+
+def touch_report(report: Report, user) -> None:
+    """Record that ``user`` changed ``report``'s content; a published report becomes a draft."""
+    from reports.models import ReportTransition
+
+    report.last_edited_by = user
+    report.last_edited_at = timezone.now()
+    if report.status == Report.Status.PUBLISHED:
+        ReportTransition.objects.create(
+            report=report,
+            action=ReportTransition.Action.REOPEN,
+            from_status=report.status,
+            to_status=Report.Status.DRAFT,
+            user=user,
+        )
+        report.status = Report.Status.DRAFT
+    report.save(update_fields=["last_edited_by", "last_edited_at", "status", "updated_at"])
+
+
+_CONTENT = {
+    "reports": ["report", "section"],
+    "programs": ["initiative", "fact", "figure", "event", "note"],
+    "budgets": [
+        "expenditureitem",
+        "settlementamount",
+        "settlementtable",
+        "contract",
+        "vendor",
+        "formervendorname",
+        "subsidyaward",
+        "awardtable",
+    ],
+}
+_READ_ONLY = {
+    "reports": ["fiscalyear", "department", "division", "edition", "reporttransition"],
+    "budgets": ["municipality", "subsidyprogramme"],
+}
+ROLE_GROUPS = {DivisionRole.Role.EDITOR: "編集者", DivisionRole.Role.APPROVER: "承認者"}
+
+
+_IMPORTS = {
+    "budgets": ["settlementamount", "expenditureitem", "contract", "vendor", "subsidyaward"],
+    "programs": ["event", "figure"],
+}
+
+
+def role_group(role: str):
+    """The auth group of a role, with the permissions the role needs."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+    wanted = Q(codename="submit_report")
+    if role == DivisionRole.Role.APPROVER:
+        wanted |= Q(codename="publish_report")
+    for app, models in _CONTENT.items():
+        codenames = [
+            f"{action}_{m}" for m in models for action in ("view", "add", "change", "delete")
+        ]
+        wanted |= Q(content_type__app_label=app, codename__in=codenames)
+    for app, models in _READ_ONLY.items():
+        wanted |= Q(content_type__app_label=app, codename__in=[f"view_{m}" for m in models])
+    for app, models in _IMPORTS.items():
+        wanted |= Q(content_type__app_label=app, codename__in=[f"import_{m}" for m in models])
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
+def affected_reports(obj) -> QuerySet[Report]:
+    """The reports whose content shows ``obj``: they count as edited when it changes."""
+    from budgets.models import ExpenditureItem, SettlementAmount, SubsidyAward, Vendor
+
+    if isinstance(obj, Report):
+        return Report.objects.filter(pk=obj.pk)
+    path = division_path(type(obj)) or ""
+    if path.startswith(("initiative__", "section__")):
+        target = obj
+        for part in path.removesuffix("__division").split("__"):
+            target = getattr(target, part)
+        return Report.objects.filter(pk=target.pk)
+    if isinstance(obj, SettlementAmount):
+        return Report.objects.filter(
+            sections__initiatives__settlement_tables__item=obj.item_id,
+            fiscal_year__year__gte=obj.fiscal_year.year,
+            fiscal_year__year__lte=obj.fiscal_year.year + 2,
+        ).distinct()
+    if isinstance(obj, ExpenditureItem):
+        return Report.objects.filter(sections__initiatives__settlement_tables__item=obj).distinct()
+    if isinstance(obj, SubsidyAward):
+        return Report.objects.filter(
+            sections__initiatives__award_tables__programme=obj.programme_id,
+            sections__initiatives__award_tables__fiscal_year=obj.fiscal_year_id,
+        ).distinct()
+    if isinstance(obj, Vendor):
+        return Report.objects.filter(sections__initiatives__contracts__vendor=obj).distinct()
+    return Report.objects.none()
+
+
+class TouchesReports:
+    """Admin mixin: saving or deleting a record marks the reports that show it as edited."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for report in affected_reports(form.instance):
+            touch_report(report, request.user)
+
+    def delete_model(self, request, obj):
+        reports = list(affected_reports(obj))
+        super().delete_model(request, obj)
+        for report in reports:
+            touch_report(report, request.user)

@@ -1,0 +1,77 @@
+"""The editorial workflow: 下書き → 確認依頼 → 公開, or 差し戻し back to 下書き."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from reports.models import Edition, Report, ReportTransition
+from reports.permissions import can_approve, can_edit
+
+
+class WorkflowError(ValidationError):
+    pass
+
+
+def last_submitter(report: Report):
+    transition = report.transitions.filter(action=ReportTransition.Action.SUBMIT).first()
+    return transition.user if transition else None
+
+
+def _record(report, action, to_status, user, comment=""):
+    ReportTransition.objects.create(
+        report=report,
+        action=action,
+        from_status=report.status,
+        to_status=to_status,
+        user=user,
+        comment=comment,
+    )
+    report.status = to_status
+    report.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def submit(report: Report, user, comment: str = "") -> None:
+    if not can_edit(user, report.division):
+        raise WorkflowError("この課の事務事業実績を編集する権限がありません。")
+    if report.status == Report.Status.REVIEW:
+        raise WorkflowError("この報告書はすでに確認依頼中です。")
+    _record(report, ReportTransition.Action.SUBMIT, Report.Status.REVIEW, user, comment)
+
+
+@transaction.atomic
+def send_back(report: Report, user, comment: str) -> None:
+    if not can_approve(user, report.division):
+        raise WorkflowError("差し戻すには、この課の承認者の権限が必要です。")
+    if report.status != Report.Status.REVIEW:
+        raise WorkflowError("差し戻せるのは「確認依頼」中の報告書だけです。")
+    if not comment.strip():
+        raise WorkflowError("差し戻しの理由をコメントに書いてください。")
+    _record(report, ReportTransition.Action.SEND_BACK, Report.Status.DRAFT, user, comment)
+
+
+def publish_refusal(report: Report, user) -> str | None:
+    """Why ``user`` may not publish ``report`` now, or None when they may."""
+    if not can_approve(user, report.division):
+        return "公開するには、この課の承認者の権限が必要です。"
+    if report.status != Report.Status.REVIEW:
+        return "公開できるのは「確認依頼」中の報告書だけです。"
+    if last_submitter(report) == user:
+        return "自分が確認依頼を出した報告書は公開できません。別の承認者に依頼してください。"
+    if report.last_edited_by_id == user.pk:
+        return "自分が最後に編集した報告書は公開できません。別の承認者に依頼してください。"
+    return None
+
+
+@transaction.atomic
+def publish(report: Report, user, change_note: str = "") -> Edition:
+    from reports.publishing import freeze_edition
+
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    refusal = publish_refusal(report, user)
+    if refusal:
+        raise WorkflowError(refusal)
+    if report.editions.exists() and not change_note.strip():
+        raise WorkflowError("第2版からは改訂内容（何を変えたか）の記入が必要です。")
+    edition = freeze_edition(report, approver=user, change_note=change_note.strip())
+    _record(report, ReportTransition.Action.PUBLISH, Report.Status.PUBLISHED, user, change_note)
+    return edition
