@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 	fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho chromium
 
-.PHONY: run setup system-packages install test lint bench clean
+.PHONY: run setup system-packages install test lint bench bench-tools clean
 
 run: setup
 	$(MANAGE) db_worker --batch --no-startup-delay --verbosity 0
@@ -48,11 +48,25 @@ lint: install
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
-# PDF render time, pages, size and peak memory: the seed report and one ten times its size.
-# Import throughput of 10,000 settlement rows (dry run, confirm) beside a plain bulk_create.
-bench: install
-	$(BIN)/python bench/pdf.py
-	$(BIN)/python bench/imports.py
+# Every figure beside its anchor, in one run (bench/scale.py, which runs the others):
+# bench/pdf.py (PDF render time, pages, size and peak memory: the seed report and one ten times
+# its size), bench/imports.py (10,000 settlement rows beside a plain bulk_create), draft render at
+# 1×/10×/100×, search on the 30 × 100 demo data on SQLite and PostgreSQL, bench/explain.py (EXPLAIN
+# of every public page), the compiled volume on two workers, bench/throughput.py (the report page
+# under gunicorn beside a static file, wrk). About 10 minutes; the first run also builds the demo
+# data (kept in /tmp and in the bench_scale database), about 8 more. Uses Redis when it answers.
+bench: install bench-tools
+	$(BIN)/python bench/scale.py
+
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt_get="apt-get"; \
+		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then apt_get="sudo apt-get"; \
+		else echo "wrk is missing; install it with: sudo apt-get install wrk"; exit 1; fi; \
+		$$apt_get update -qq && DEBIAN_FRONTEND=noninteractive $$apt_get install -y -qq wrk; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start && \
+		for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

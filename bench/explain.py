@@ -91,7 +91,6 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="各クエリの実行計画も表示")
     args = parser.parse_args()
     url = common.POSTGRES_URL
-    common.ensure_postgres_database(url)
     common.ensure_demo(url)
     common.setup_django(url)
     print("\n".join(explain(args.verbose)))

@@ -40,6 +40,7 @@ from reports.tasks import retry_pdf
 from reports.views import pdf_response
 from reports.volume import (
     VolumeError,
+    can_retry,
     no_editions_message,
     plan_volume,
     retry_volume,
@@ -497,8 +498,12 @@ class VolumeAdmin(admin.ModelAdmin):
     @admin.action(description="失敗した合冊を、終わっていない分割から作り直す", permissions=["add"])
     def retry_action(self, request, queryset):
         for volume in queryset:
-            if volume.status != Volume.Status.FAILED:
-                messages.warning(request, f"{volume}は失敗していないので、作り直しません。")
+            if not can_retry(volume):
+                messages.warning(
+                    request,
+                    f"{volume}は失敗していないので、作り直しません"
+                    "（作成中のまま1時間たったものは作り直せます）。",
+                )
                 continue
             queued = retry_volume(volume)
             messages.success(request, f"{volume}を作り直します（{queued}分割）。")

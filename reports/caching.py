@@ -5,11 +5,16 @@ under its path, query and language together with the *publication generation* it
 Whatever changes what the public sees bumps the generation once its transaction commits:
 publishing an edition, an edition's PDF or a compiled volume finishing, a change to a fiscal
 year, department, division, municipality, vendor or subsidy programme. A page made in an older
-generation is never served again; ``PUBLIC_PAGE_CACHE_SECONDS`` bounds the rest (bulk imports
+generation is not served again; ``PUBLIC_PAGE_CACHE_SECONDS`` bounds the rest (bulk imports
 that send no signals). Readers with a session (staff) always get a fresh page.
+
+Each process also keeps the pages it served last in its own memory and reads the generation
+from the shared cache at most once a second (``GENERATION_CHECK_SECONDS``): a hit then costs no
+round trip, and other app servers see a change within a second of its commit.
 """
 
 import hashlib
+import time
 
 from django.apps import apps
 from django.conf import settings
@@ -20,6 +25,8 @@ from django.http import HttpResponse
 from django.utils.translation import get_language_from_request
 
 GENERATION_KEY = "public-pages:generation"
+GENERATION_CHECK_SECONDS = 1.0
+LOCAL_PAGES = 200  # pages kept in each process's memory (about 40 KB each)
 NOT_CACHED = ("/admin/", "/nested_admin/", "/healthz", "/static/", "/media/")
 WATCHED_MODELS = [
     "reports.Edition",
@@ -34,12 +41,41 @@ WATCHED_MODELS = [
 ]
 
 
+_seen = {"generation": 0, "checked": float("-inf")}
+_pages: dict[str, tuple] = {}
+
+
+def _fresh_generation() -> int:
+    # Time-based, so that a generation lost from the cache (a restart, an eviction) never comes
+    # back as an old value that pages in some process's memory were made in.
+    return time.time_ns() // 1_000  # microseconds: far ahead of any count of bumps
+
+
+def _generation() -> int:
+    """The current generation, read from the shared cache at most once a second."""
+    now = time.monotonic()
+    if now - _seen["checked"] >= GENERATION_CHECK_SECONDS:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, _fresh_generation(), None)
+            generation = cache.get(GENERATION_KEY, 0)
+        _seen["generation"], _seen["checked"] = generation, now
+    return _seen["generation"]
+
+
 def bump_public_pages() -> None:
     """Make every cached public page stale."""
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # not there yet (or evicted): any new value will do
-        cache.set(GENERATION_KEY, 1, None)
+    except ValueError:  # not there: start a new one
+        cache.set(GENERATION_KEY, _fresh_generation(), None)
+    _seen["checked"] = float("-inf")  # this process sees it at once
+
+
+def forget_local_pages() -> None:
+    """Empty this process's copy (tests, which clear the shared cache between them)."""
+    _pages.clear()
+    _seen["checked"] = float("-inf")
 
 
 def _bump_after_commit(**kwargs) -> None:
@@ -71,9 +107,12 @@ class PublicPageCacheMiddleware:
         if not self.seconds or not self._cacheable_request(request):
             return self.get_response(request)
         key = _key(request)
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY, 0)
-        entry = found.get(key)
+        generation = _generation()
+        entry = _pages.get(key)
+        if entry is None or entry[0] != generation:
+            entry = cache.get(key)
+            if entry is not None and entry[0] == generation:
+                self._remember(key, entry)
         if entry is not None and entry[0] == generation:
             _, status, headers, content = entry
             response = HttpResponse(content, status=status)
@@ -84,7 +123,14 @@ class PublicPageCacheMiddleware:
         if self._cacheable_response(response):
             entry = (generation, response.status_code, list(response.items()), response.content)
             cache.set(key, entry, self.seconds)
+            self._remember(key, entry)
         return response
+
+    @staticmethod
+    def _remember(key: str, entry: tuple) -> None:
+        if len(_pages) >= LOCAL_PAGES:
+            _pages.clear()
+        _pages[key] = entry
 
     @staticmethod
     def _cacheable_request(request) -> bool:

@@ -49,9 +49,11 @@ def year_detail(request, year):
 
 def current_edition(year: int, slug: str, *, with_content: bool = True) -> Edition:
     """The edition the public sees for a division's report of a year, or 404."""
-    editions = Edition.objects.select_related("report__fiscal_year", "report__division__department")
+    editions = Edition.objects.select_related(
+        "report__fiscal_year", "report__division__department"
+    ).defer("data")
     if not with_content:
-        editions = editions.defer("html", "data")
+        editions = editions.defer("html")
     return get_object_or_404(
         editions, is_current=True, report__fiscal_year__year=year, report__division__slug=slug
     )

@@ -29,6 +29,7 @@ import shutil
 import socket
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -50,6 +51,7 @@ from reports.models import Department, Edition, FiscalYear, Volume, VolumeChunk
 from reports.pdf import render_pdf
 
 MERGE_TIMEOUT = 600  # seconds
+STALE_AFTER = timedelta(hours=1)  # a 1,000-page volume takes a few minutes on two workers
 
 
 class VolumeError(Exception):
@@ -104,11 +106,20 @@ def no_editions_message(fiscal_year: FiscalYear, department: Department | None) 
     return f"{fiscal_year.label}の{scope}には公開中の事務事業実績がありません。"
 
 
+def can_retry(volume: Volume) -> bool:
+    """Failed, or unfinished long after it was asked for (a worker killed mid-chunk leaves its
+    chunk 作成中 for good)."""
+    if volume.status == Volume.Status.FAILED:
+        return True
+    unfinished = volume.status in (Volume.Status.RUNNING, Volume.Status.ASSEMBLING)
+    return unfinished and volume.requested_at < timezone.now() - STALE_AFTER
+
+
 def retry_volume(volume: Volume) -> int:
-    """Queue again what a failed volume has not finished; the number of chunks queued."""
+    """Queue again what a volume has not finished; the number of chunks queued."""
     from reports.tasks import render_volume_chunk
 
-    if volume.status != Volume.Status.FAILED:
+    if not can_retry(volume):
         return 0
     unfinished = list(
         volume.chunks.exclude(status=VolumeChunk.Status.DONE).values_list("pk", flat=True)

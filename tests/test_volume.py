@@ -4,10 +4,12 @@ the fiscal year's public page."""
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks import default_task_backend
 from pypdf import PdfReader
 
@@ -163,6 +165,20 @@ def test_a_failed_chunk_fails_the_volume_and_retry_queues_only_what_is_unfinishe
     first.refresh_from_db()
     assert volume.status == Volume.Status.RUNNING and volume.error == ""
     assert first.status == VolumeChunk.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_a_volume_stuck_for_an_hour_can_be_retried_a_running_one_not(three_reports):
+    volume = start_volume(three_reports[0].fiscal_year, chunk_size=2)
+    volume.chunks.filter(number=1).update(status=VolumeChunk.Status.RUNNING)  # its worker died
+    assert retry_volume(volume) == 0
+
+    Volume.objects.filter(pk=volume.pk).update(requested_at=timezone.now() - timedelta(hours=2))
+    volume.refresh_from_db()
+    default_task_backend.clear()
+    assert retry_volume(volume) == 2
+    assert set(volume.chunks.values_list("status", flat=True)) == {VolumeChunk.Status.PENDING}
+    assert len(default_task_backend.results) == 2
 
 
 @pytest.mark.django_db
