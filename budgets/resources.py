@@ -19,6 +19,7 @@ import copy
 import functools
 import re
 import unicodedata
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -343,8 +344,9 @@ class LookupWidget(widgets.Widget):
             self._index = {key: keep_shared(obj) for key, obj in self.build_index().items()}
         return self._index
 
+    @abstractmethod
     def build_index(self) -> dict:
-        raise NotImplementedError
+        """Every record this widget can find, by its natural key (each subclass says how)."""
 
     def scoped(self, queryset, path: str):
         divisions = self.resource.divisions
