@@ -44,7 +44,7 @@ def _node_text(node) -> str:
 
 def _snapshot(edition: Edition, tree: ReportTree) -> None:
     amounts, contracts, events, entries = [], [], [], []
-    awards = []
+    awards, seen = [], set()
     for order, node in enumerate(tree.nodes()):
         i = node.initiative
         for table in node.tables:
@@ -92,7 +92,9 @@ def _snapshot(edition: Edition, tree: ReportTree) -> None:
             for e in node.events
         ]
         for table in node.award_tables:
-            awards += [(node.anchor, table.table, award) for award in table.awards]
+            # An award shown in two tables of the report is still one award.
+            awards += [(node.anchor, table.table, a) for a in table.awards if a.pk not in seen]
+            seen.update(a.pk for a in table.awards)
         text = _node_text(node)
         if i.title or text:
             entries.append(

@@ -287,13 +287,13 @@ def test_awards_filter_by_year_municipality_and_programme(client, seed):
 
 
 def test_awards_page_is_paginated(client, db):
-    report = factories.filled_report(size=4)  # each of its 8 award tables shows 32 awards
+    report = factories.filled_report(size=7)  # 56 awards, each shown in all 14 award tables
 
     first = html_of(client, "/awards/")
     second = html_of(client, "/awards/?page=2")
 
-    assert "256件中 1～50件目" in first and 'rel="next"' in first
-    assert "256件中 51～100件目" in second and 'aria-current="page"' in second
+    assert "56件中 1～50件目" in first and 'rel="next"' in first
+    assert "56件中 51～56件目" in second and 'aria-current="page"' in second
     assert report.division.name in first
 
 
