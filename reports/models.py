@@ -198,6 +198,7 @@ class DivisionRole(models.Model):
         from reports.permissions import role_group
 
         super().save(*args, **kwargs)
+        self.user.__dict__.pop("_division_roles", None)
         self.user.groups.add(role_group(self.role))
         if not self.user.is_staff:
             self.user.is_staff = True

@@ -36,16 +36,23 @@ def division_path(model) -> str | None:
     return _DIVISION_PATHS.get((model._meta.app_label, model._meta.model_name))
 
 
+def _role_ids(user, role: str | None = None) -> set[int]:
+    """The ids of the divisions where ``user`` has ``role`` (any role when None), read once per
+    user object: an admin page asks this for every inline and field."""
+    if isinstance(user, AnonymousUser) or not user.is_active:
+        return set()
+    roles = user.__dict__.get("_division_roles")
+    if roles is None:
+        roles = list(DivisionRole.objects.filter(user=user).values_list("division_id", "role"))
+        user.__dict__["_division_roles"] = roles
+    return {division for division, r in roles if role is None or r == role}
+
+
 def divisions_for(user, role: str | None = None) -> QuerySet[Division]:
     """The divisions ``user`` works for (all of them for an administrator)."""
     if user.is_superuser:
         return Division.objects.all()
-    if isinstance(user, AnonymousUser) or not user.is_active:
-        return Division.objects.none()
-    roles = DivisionRole.objects.filter(user=user)
-    if role:
-        roles = roles.filter(role=role)
-    return Division.objects.filter(pk__in=roles.values("division"))
+    return Division.objects.filter(pk__in=_role_ids(user, role))
 
 
 def scope(queryset: QuerySet, user) -> QuerySet:
@@ -66,14 +73,14 @@ def division_of(obj) -> Division | None:
 
 
 def can_edit(user, division: Division) -> bool:
-    return user.is_superuser or divisions_for(user).filter(pk=division.pk).exists()
+    return user.is_superuser or division.pk in _role_ids(user)
 
 
 def can_approve(user, division: Division) -> bool:
     if user.is_superuser:
         return True
     return user.has_perm("reports.publish_report") and (
-        divisions_for(user, DivisionRole.Role.APPROVER).filter(pk=division.pk).exists()
+        division.pk in _role_ids(user, DivisionRole.Role.APPROVER)
     )
 
 
