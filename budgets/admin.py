@@ -29,10 +29,17 @@ from budgets.resources import (
 )
 from programs.models import Event, Figure
 from reports.notation import comma
-from reports.permissions import DivisionScopedAdmin, StaleFormGuard, TouchesReports
+from reports.permissions import (
+    DivisionScopedAdmin,
+    ParentScopedInline,
+    StaleFormGuard,
+    TouchesReports,
+)
 
 
-class SettlementTableInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
+class SettlementTableInline(
+    ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedTabularInline
+):
     model = SettlementTable
     extra = 0
     autocomplete_fields = ["item"]
@@ -40,7 +47,7 @@ class SettlementTableInline(DivisionScopedAdmin, nested_admin.NestedTabularInlin
     fields = ["item", "kind", "unit", "years", "order"]
 
 
-class ContractInline(DivisionScopedAdmin, nested_admin.NestedStackedInline):
+class ContractInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedStackedInline):
     model = Contract
     extra = 0
     autocomplete_fields = ["vendor"]
@@ -55,7 +62,7 @@ class ContractInline(DivisionScopedAdmin, nested_admin.NestedStackedInline):
     ]
 
 
-class AwardTableInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
+class AwardTableInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = AwardTable
     extra = 0
     autocomplete_fields = ["programme"]
@@ -71,7 +78,7 @@ class MunicipalityAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, S
     search_fields = ["name", "kana", "code"]
 
 
-class FormerVendorNameInline(admin.TabularInline):
+class FormerVendorNameInline(ParentScopedInline, admin.TabularInline):
     model = FormerVendorName
     extra = 0
 
@@ -91,7 +98,7 @@ class VendorAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, SimpleH
         return "、".join(f.name for f in obj.former_names.all())
 
 
-class SettlementAmountInline(DivisionScopedAdmin, admin.TabularInline):
+class SettlementAmountInline(ParentScopedInline, DivisionScopedAdmin, admin.TabularInline):
     model = SettlementAmount
     extra = 0
     fields = ["fiscal_year", "kind", "amount", "period_label"]

@@ -8,25 +8,30 @@ from simple_history.admin import SimpleHistoryAdmin
 from budgets.admin import AwardTableInline, ContractInline, SettlementTableInline
 from budgets.models import AwardTable, Contract, SettlementTable
 from programs.models import Event, Fact, Figure, Initiative, Note
-from reports.permissions import DivisionScopedAdmin, StaleFormGuard, TouchesReports
+from reports.permissions import (
+    DivisionScopedAdmin,
+    ParentScopedInline,
+    StaleFormGuard,
+    TouchesReports,
+)
 
 # Deep enough for the seed: １ → (1) → 〇 → ① → ・
 MAX_DEPTH = 5
 
 
-class FactInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
+class FactInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = Fact
     extra = 0
     sortable_field_name = "order"
 
 
-class FigureInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
+class FigureInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = Figure
     extra = 0
     sortable_field_name = "order"
 
 
-class EventInline(DivisionScopedAdmin, nested_admin.NestedStackedInline):
+class EventInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedStackedInline):
     model = Event
     extra = 0
     sortable_field_name = "order"
@@ -41,7 +46,7 @@ class EventInline(DivisionScopedAdmin, nested_admin.NestedStackedInline):
     ]
 
 
-class NoteInline(DivisionScopedAdmin, nested_admin.NestedTabularInline):
+class NoteInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedTabularInline):
     model = Note
     extra = 0
     sortable_field_name = "order"
@@ -78,7 +83,9 @@ def with_attachment_counts(queryset):
     return queryset.annotate(**counts)
 
 
-class InitiativeInlineBase(DivisionScopedAdmin, nested_admin.NestedStackedInline):
+class InitiativeInlineBase(
+    ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedStackedInline
+):
     """An initiative in the report's tree. Its tables, events and other attachments are edited
     on the initiative's own page, which keeps the report page light enough to open quickly."""
 

@@ -30,6 +30,7 @@ from reports.models import (
 from reports.pdf import PdfError, pdf_for
 from reports.permissions import (
     DivisionScopedAdmin,
+    ParentScopedInline,
     StaleFormGuard,
     can_approve,
     can_edit,
@@ -73,7 +74,7 @@ class FiscalYearAdmin(SimpleHistoryAdmin):
         return request.user.has_perm("reports.add_volume")
 
 
-class DivisionInline(admin.TabularInline):
+class DivisionInline(ParentScopedInline, admin.TabularInline):
     model = Division
     extra = 0
 
@@ -85,7 +86,7 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     inlines = [DivisionInline]
 
 
-class DivisionRoleInline(admin.TabularInline):
+class DivisionRoleInline(ParentScopedInline, admin.TabularInline):
     model = DivisionRole
     extra = 0
     autocomplete_fields = ["user"]
@@ -109,7 +110,7 @@ class DivisionRoleAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__last_name", "division__name"]
 
 
-class SectionInline(nested_admin.NestedStackedInline):
+class SectionInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedStackedInline):
     model = Section
     extra = 0
     sortable_field_name = "order"

@@ -84,6 +84,49 @@ def can_approve(user, division: Division) -> bool:
     )
 
 
+FOREIGN_ROW = (
+    "この画面で編集できない行が送られてきたため、保存しませんでした（別の項目の行か、"
+    "担当していない課の行です）。画面を開き直してから編集してください。"
+)
+
+
+class ParentScopedFormSet:
+    """Formset mixin: every posted row id must name a row of this formset's own parent inside
+    the user's divisions. Nested formsets load any posted id, so a forged POST could otherwise
+    move or change another division's rows."""
+
+    user = None
+
+    def _allowed_pks(self) -> set[str]:
+        if self.instance is None or self.instance.pk is None:
+            return set()
+        rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+        if self.user is not None:
+            rows = scope(rows, self.user)
+        return {str(pk) for pk in rows.values_list("pk", flat=True)}
+
+    def clean(self):
+        super().clean()
+        pk_name = self.model._meta.pk.name
+        allowed = None
+        for form in self.forms:
+            raw = str(form.data.get(form.add_prefix(pk_name)) or "").strip()
+            if not raw:
+                continue
+            if allowed is None:
+                allowed = self._allowed_pks()
+            if raw not in allowed:
+                raise ValidationError(FOREIGN_ROW, code="foreign_row")
+
+
+class ParentScopedInline:
+    """Inline mixin: its formset only ever loads rows of its own parent (ParentScopedFormSet)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (ParentScopedFormSet, formset), {"user": request.user})
+
+
 class DivisionScopedAdmin:
     """Admin mixin: lists, forms, choices and objects limited to the user's divisions."""
 

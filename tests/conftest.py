@@ -1,4 +1,8 @@
 import pytest
+from django.contrib.auth.models import User
+
+from reports.models import DivisionRole
+from tests import factories
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -32,3 +36,51 @@ def seed(db):
     report = Report.objects.get(fiscal_year__year=2020, division__slug="digital-administration")
     freeze_edition(report)
     return report
+
+
+# Personas: an editor and an approver of division A (the seed's), an editor of division B,
+# an administrator.
+
+
+def person(username, division=None, role=None):
+    """A user with a role in a division (none: a user without any role)."""
+    user = User.objects.create_user(username, f"{username}@example.invalid", "pw")
+    if division is not None:
+        DivisionRole.objects.create(user=user, division=division, role=role)
+        user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def division_a(seed):
+    return seed.division
+
+
+@pytest.fixture
+def division_b(db):
+    return factories.division("広報課")
+
+
+@pytest.fixture
+def editor_a(division_a):
+    return person("editor_a", division_a, DivisionRole.Role.EDITOR)
+
+
+@pytest.fixture
+def editor_b(division_b):
+    return person("editor_b", division_b, DivisionRole.Role.EDITOR)
+
+
+@pytest.fixture
+def approver_a(division_a):
+    return person("approver_a", division_a, DivisionRole.Role.APPROVER)
+
+
+@pytest.fixture
+def approver_a2(division_a):
+    return person("approver_a2", division_a, DivisionRole.Role.APPROVER)
+
+
+@pytest.fixture
+def administrator(db):
+    return User.objects.create_superuser("admin", "admin@example.invalid", "pw")

@@ -15,53 +15,11 @@ from reports import workflow
 from reports.models import Division, DivisionRole, Edition, Report
 from reports.tree import load_report
 from tests import factories
+from tests.conftest import person
 from tests.forms import form_data
 from tests.text import squash, visible_text
 
 PAGE = "/reports/2020/digital-administration/"
-
-
-def _person(username, division=None, role=None):
-    user = User.objects.create_user(username, f"{username}@example.invalid", "pw")
-    if division is not None:
-        DivisionRole.objects.create(user=user, division=division, role=role)
-        user.refresh_from_db()
-    return user
-
-
-@pytest.fixture
-def division_a(seed):
-    return seed.division
-
-
-@pytest.fixture
-def division_b(db):
-    return factories.division("広報課")
-
-
-@pytest.fixture
-def editor_a(division_a):
-    return _person("editor_a", division_a, DivisionRole.Role.EDITOR)
-
-
-@pytest.fixture
-def editor_b(division_b):
-    return _person("editor_b", division_b, DivisionRole.Role.EDITOR)
-
-
-@pytest.fixture
-def approver_a(division_a):
-    return _person("approver_a", division_a, DivisionRole.Role.APPROVER)
-
-
-@pytest.fixture
-def approver_a2(division_a):
-    return _person("approver_a2", division_a, DivisionRole.Role.APPROVER)
-
-
-@pytest.fixture
-def administrator(db):
-    return User.objects.create_superuser("admin", "admin@example.invalid", "pw")
 
 
 def _login(client, user):
@@ -145,7 +103,7 @@ def test_approver_cannot_publish_what_they_edited_last(client, seed, editor_a, a
 
 
 def test_approver_of_another_division_cannot_publish(seed, editor_a, division_b):
-    approver_b = _person("approver_b", division_b, DivisionRole.Role.APPROVER)
+    approver_b = person("approver_b", division_b, DivisionRole.Role.APPROVER)
     workflow.submit(seed, editor_a)
 
     with pytest.raises(workflow.WorkflowError, match="承認者の権限"):
@@ -365,7 +323,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_division_role_gives_admin_access_with_role_permissions(division_a):
-    user = _person("new_editor", division_a, DivisionRole.Role.EDITOR)
+    user = person("new_editor", division_a, DivisionRole.Role.EDITOR)
 
     assert user.is_staff
     assert user.has_perm("programs.change_initiative")
