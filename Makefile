@@ -47,6 +47,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 # Every figure beside its anchor, in one run (bench/scale.py, which runs the others):
 # bench/pdf.py (PDF render time, pages, size and peak memory: the seed report and one ten times

@@ -142,7 +142,7 @@ def setup_django(database_url: str) -> None:
 def public_urls() -> list[tuple[str, str]]:
     """Every public page, for one report of the data set (Django must be set up)."""
     from budgets.models import Municipality
-    from reports.models import Edition, PublishedAmount, PublishedContract
+    from publication.models import Edition, PublishedAmount, PublishedContract
 
     edition = (
         Edition.objects.filter(is_current=True)

@@ -39,10 +39,10 @@ def main() -> None:
     from django.core.management import call_command
     from simple_history.utils import bulk_create_with_history
 
-    from budgets.importing import read_csv
     from budgets.models import ExpenditureItem, SettlementAmount
     from budgets.resources import SettlementAmountResource
-    from reports.models import Department, Division, FiscalYear
+    from organisation.models import Department, Division, FiscalYear
+    from spreadsheets.importing import read_csv
 
     settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, ROWS)
     call_command("migrate", verbosity=0)

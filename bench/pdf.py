@@ -54,11 +54,11 @@ def build(database: Path) -> None:
     call_command("migrate", verbosity=0)
     call_command("loaddata", "fy2020", verbosity=0)
     seed = json.loads((BASE_DIR / "fixtures" / "fy2020.json").read_text(encoding="utf-8"))
-    division = next(o for o in seed if o["model"] == "reports.division")
+    division = next(o for o in seed if o["model"] == "organisation.division")
     report = next(o for o in seed if o["model"] == "reports.report")
     big = [
         {
-            "model": "reports.division",
+            "model": "organisation.division",
             "pk": 1000,
             "fields": {**division["fields"], "name": "ベンチ課（10倍）", "slug": BIG_SLUG},
         },
@@ -84,8 +84,8 @@ def build(database: Path) -> None:
 
 def render(slug: str) -> bytes:
     """Load the report, build its printed HTML and lay it out, all in this process."""
+    from publication.tree import get_report
     from reports import pdf
-    from reports.tree import get_report
 
     html = pdf.report_html(get_report(2020, slug))
     return pdf.write_pdf(html, pdf.StaticFilesFetcher())

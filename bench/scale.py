@@ -101,8 +101,8 @@ def draft_child() -> dict:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from reports.publishing import body_html
-    from reports.tree import load_report
+    from publication.publishing import body_html
+    from publication.tree import load_report
     from tests import factories
 
     call_command("migrate", verbosity=0)
@@ -130,8 +130,8 @@ def search_child() -> dict:
     """Each query through the search page (query, paging and template), median of runs."""
     from django.test import Client
 
+    from publication.models import SearchEntry
     from reports import search
-    from reports.models import SearchEntry
 
     client = Client()
     results = {}
@@ -151,7 +151,7 @@ def search_child() -> dict:
 
 
 def volume_status_child() -> dict:
-    from reports.models import Volume
+    from publication.models import Volume
 
     volume = Volume.objects.order_by("-pk").first()
     return {

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets.import_admin import SpreadsheetAdminMixin
 from budgets.models import (
     AwardTable,
     Contract,
@@ -19,22 +18,16 @@ from budgets.models import (
 )
 from budgets.resources import (
     ContractResource,
-    EventResource,
     ExpenditureItemResource,
-    FigureResource,
     MunicipalityResource,
     SettlementAmountResource,
     SubsidyAwardResource,
     VendorResource,
 )
-from programs.models import Event, Figure
-from reports.notation import comma
-from reports.permissions import (
-    DivisionScopedAdmin,
-    ParentScopedInline,
-    StaleFormGuard,
-    TouchesReports,
-)
+from organisation.notation import comma
+from organisation.permissions import DivisionScopedAdmin, ParentScopedInline, StaleFormGuard
+from reports.editing import TouchesReports
+from spreadsheets.admin import SpreadsheetAdminMixin
 
 
 class SettlementTableInline(
@@ -230,29 +223,3 @@ class SubsidyAwardAdmin(
     @admin.display(description="総事業費", ordering="total_cost")
     def total_yen(self, obj):
         return f"{comma(obj.total_cost)}円"
-
-
-# Events and figures are edited inline on the report's page; these pages exist for their
-# spreadsheet import and export (programs has no admin page of its own for them).
-@admin.register(Event)
-class EventAdmin(
-    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
-):
-    resource_classes = [EventResource]
-    list_display = ["__str__", "starts_on", "venue", "initiative"]
-    list_filter = ["initiative__section__report__fiscal_year"]
-    list_select_related = ["initiative"]
-    search_fields = ["title", "venue", "initiative__title"]
-    autocomplete_fields = ["initiative"]
-
-
-@admin.register(Figure)
-class FigureAdmin(
-    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
-):
-    resource_classes = [FigureResource]
-    list_display = ["__str__", "initiative"]
-    list_filter = ["initiative__section__report__fiscal_year"]
-    list_select_related = ["initiative"]
-    search_fields = ["label", "initiative__title"]
-    autocomplete_fields = ["initiative"]

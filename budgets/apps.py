@@ -2,12 +2,8 @@ from django.apps import AppConfig
 
 
 class BudgetsConfig(AppConfig):
+    """Expenditure items and their amounts by year, contracts and vendors, subsidy programmes
+    and awards, municipalities; their spreadsheet resources."""
+
     name = "budgets"
     verbose_name = "予算・決算"
-
-    def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from budgets.import_admin import create_import_permissions
-
-        post_migrate.connect(create_import_permissions, sender=self)

@@ -4,8 +4,10 @@ from django.db import models
 from django.db.models.functions import Cast, Mod, Substr
 from simple_history.models import HistoricalRecords
 
-from reports import notation
-from reports.notation import comma
+from organisation import notation
+from organisation.models import EDIT, IMPORT, VIEW, Unit
+from organisation.notation import comma
+from reports.models import InitiativeContent, Report
 
 NOT_NEGATIVE = "金額に負の数は入力できません。"
 
@@ -35,6 +37,9 @@ _WEIGHTED_SUM = sum(_digit(i) * w for i, w in zip(range(1, 6), (6, 5, 4, 3, 2), 
 
 
 class Municipality(models.Model):
+    shown_to_public = True
+    editor_access = VIEW
+
     class Kind(models.TextChoices):
         CITY = "city", "市"
         TOWN = "town", "町"
@@ -74,6 +79,9 @@ class Municipality(models.Model):
 
 
 class Vendor(models.Model):
+    shown_to_public = True
+    editor_access = EDIT + IMPORT
+
     name = models.CharField("事業者名（現在）", max_length=200, unique=True)
 
     history = HistoricalRecords()
@@ -85,8 +93,14 @@ class Vendor(models.Model):
     def __str__(self):
         return self.name
 
+    def affected_reports(self):
+        return Report.objects.filter(sections__initiatives__contracts__vendor=self).distinct()
+
 
 class FormerVendorName(models.Model):
+    shown_to_public = True
+    editor_access = EDIT
+
     vendor = models.ForeignKey(
         Vendor, models.CASCADE, related_name="former_names", verbose_name="事業者"
     )
@@ -104,8 +118,11 @@ class FormerVendorName(models.Model):
 
 
 class ExpenditureItem(models.Model):
+    editor_access = EDIT + IMPORT
+    division_path = "division"
+
     division = models.ForeignKey(
-        "reports.Division", models.PROTECT, related_name="expenditure_items", verbose_name="課"
+        "organisation.Division", models.PROTECT, related_name="expenditure_items", verbose_name="課"
     )
     code = models.SlugField(
         "費目コード", max_length=60, unique=True, help_text="半角英数字とハイフン。例：lgwan-levy"
@@ -121,6 +138,9 @@ class ExpenditureItem(models.Model):
     def __str__(self):
         return self.name
 
+    def affected_reports(self):
+        return Report.objects.filter(sections__initiatives__settlement_tables__item=self).distinct()
+
 
 class AmountKind(models.TextChoices):
     SETTLEMENT = "settlement", "決算額"
@@ -128,11 +148,14 @@ class AmountKind(models.TextChoices):
 
 
 class SettlementAmount(models.Model):
+    editor_access = EDIT + IMPORT
+    division_path = "item__division"
+
     item = models.ForeignKey(
         ExpenditureItem, models.CASCADE, related_name="amounts", verbose_name="費目"
     )
     fiscal_year = models.ForeignKey(
-        "reports.FiscalYear", models.PROTECT, related_name="amounts", verbose_name="年度"
+        "organisation.FiscalYear", models.PROTECT, related_name="amounts", verbose_name="年度"
     )
     kind = models.CharField(
         "種類", max_length=12, choices=AmountKind.choices, default=AmountKind.SETTLEMENT
@@ -163,13 +186,16 @@ class SettlementAmount(models.Model):
     def __str__(self):
         return f"{self.item} {self.fiscal_year.label} {comma(self.amount)}円"
 
+    def affected_reports(self):
+        """Reports of this year and the two after it show the amount in their tables."""
+        return Report.objects.filter(
+            sections__initiatives__settlement_tables__item=self.item_id,
+            fiscal_year__year__gte=self.fiscal_year.year,
+            fiscal_year__year__lte=self.fiscal_year.year + 2,
+        ).distinct()
 
-class Unit(models.TextChoices):
-    YEN = "yen", "円"
-    THOUSAND_YEN = "thousand", "千円"
 
-
-class SettlementTable(models.Model):
+class SettlementTable(InitiativeContent, models.Model):
     initiative = models.ForeignKey(
         "programs.Initiative",
         models.CASCADE,
@@ -204,7 +230,9 @@ class SettlementTable(models.Model):
         return str(self.item)
 
 
-class Contract(models.Model):
+class Contract(InitiativeContent, models.Model):
+    editor_access = EDIT + IMPORT
+
     initiative = models.ForeignKey(
         "programs.Initiative", models.CASCADE, related_name="contracts", verbose_name="取組"
     )
@@ -259,8 +287,15 @@ class Contract(models.Model):
 
 
 class SubsidyProgramme(models.Model):
+    shown_to_public = True
+    editor_access = VIEW
+    division_path = "division"
+
     division = models.ForeignKey(
-        "reports.Division", models.PROTECT, related_name="subsidy_programmes", verbose_name="課"
+        "organisation.Division",
+        models.PROTECT,
+        related_name="subsidy_programmes",
+        verbose_name="課",
     )
     name = models.CharField("補助金名", max_length=200, unique=True)
     rate_numerator = models.PositiveSmallIntegerField("補助率（分子）", default=1)
@@ -301,11 +336,14 @@ class SubsidyProgramme(models.Model):
 
 
 class SubsidyAward(models.Model):
+    editor_access = EDIT + IMPORT
+    division_path = "programme__division"
+
     programme = models.ForeignKey(
         SubsidyProgramme, models.PROTECT, related_name="awards", verbose_name="補助金"
     )
     fiscal_year = models.ForeignKey(
-        "reports.FiscalYear", models.PROTECT, related_name="awards", verbose_name="年度"
+        "organisation.FiscalYear", models.PROTECT, related_name="awards", verbose_name="年度"
     )
     municipalities = models.ManyToManyField(
         Municipality, related_name="awards", verbose_name="市町村"
@@ -340,6 +378,12 @@ class SubsidyAward(models.Model):
     def __str__(self):
         return self.title
 
+    def affected_reports(self):
+        return Report.objects.filter(
+            sections__initiatives__award_tables__programme=self.programme_id,
+            sections__initiatives__award_tables__fiscal_year=self.fiscal_year_id,
+        ).distinct()
+
     def check_programme_limits(self, municipality_count: int) -> None:
         """Raise ValidationError when the subsidy exceeds the programme's rate or cap."""
         programme = self.programme
@@ -356,7 +400,7 @@ class SubsidyAward(models.Model):
             raise ValidationError(errors)
 
 
-class AwardTable(models.Model):
+class AwardTable(InitiativeContent, models.Model):
     initiative = models.ForeignKey(
         "programs.Initiative", models.CASCADE, related_name="award_tables", verbose_name="取組"
     )
@@ -364,7 +408,7 @@ class AwardTable(models.Model):
         SubsidyProgramme, models.PROTECT, related_name="tables", verbose_name="補助金"
     )
     fiscal_year = models.ForeignKey(
-        "reports.FiscalYear", models.PROTECT, related_name="award_tables", verbose_name="年度"
+        "organisation.FiscalYear", models.PROTECT, related_name="award_tables", verbose_name="年度"
     )
     unit = models.CharField("単位", max_length=10, choices=Unit.choices, default=Unit.THOUSAND_YEN)
     order = models.PositiveIntegerField("表示順", default=0)

@@ -20,16 +20,12 @@ from django.views.decorators.http import require_POST
 from import_export.results import RowResult
 from import_export.tmp_storages import MediaStorage
 
-from budgets.import_admin import UploadField
-from budgets.importing import ImportFileError, max_bytes, megabytes, read_xlsx, write_xlsx
 from budgets.models import AmountKind, Contract, SettlementAmount, SettlementTable, SubsidyAward
-from budgets.resources import (
-    ContractResource,
-    ImportResult,
-    SettlementAmountResource,
-    SubsidyAwardResource,
-)
-from reports.models import Division
+from budgets.resources import ContractResource, SettlementAmountResource, SubsidyAwardResource
+from organisation.models import Division
+from spreadsheets.admin import UploadField
+from spreadsheets.importing import ImportFileError, max_bytes, megabytes, read_xlsx, write_xlsx
+from spreadsheets.resources import ImportResult
 
 SHEETS = [
     ("決算額", SettlementAmountResource),

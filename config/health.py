@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.utils.crypto import get_random_string
 from django.views.decorators.cache import never_cache
 
-from reports.models import FiscalYear
+from organisation.models import FiscalYear
 
 
 def _database() -> str:

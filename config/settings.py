@@ -38,15 +38,20 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "import_export",
+    "organisation",
     "reports",
-    "programs",
+    "spreadsheets",
     "budgets",
+    "programs",
+    "publication",
+    "public",
+    "editorial",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "reports.caching.PublicPageCacheMiddleware",
+    "public.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +70,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Publishing a report (reports.workflow) freezes an edition, which the publication app makes.
+FREEZE_EDITION = "publication.publishing.freeze_edition"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -77,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reports.context_processors.site",
+                "organisation.context_processors.site",
             ],
         },
     },

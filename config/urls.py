@@ -3,8 +3,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from config.health import healthz
-from reports import views as public
-from reports.sitemaps import SITEMAPS
+from public import views as public
+from public.sitemaps import SITEMAPS
 
 admin.site.site_header = "事務事業実績 管理"
 admin.site.site_title = "事務事業実績 管理"
@@ -22,9 +22,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),
-    path("reports/", include("reports.urls")),
-    path("", include("reports.volume")),
-    path("", include("reports.opendata")),
+    path("reports/", include("public.urls")),
+    path("volumes/<int:year>.pdf", public.volume_pdf, name="volume_pdf"),
+    path(
+        "volumes/<int:year>/<slug:department>.pdf", public.volume_pdf, name="volume_department_pdf"
+    ),
+    path("", include("public.opendata")),
 ]
 
-handler500 = "reports.views.server_error"
+handler500 = "public.views.server_error"

@@ -7,13 +7,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin import AwardTableInline, ContractInline, SettlementTableInline
 from budgets.models import AwardTable, Contract, SettlementTable
+from organisation.permissions import DivisionScopedAdmin, ParentScopedInline, StaleFormGuard
 from programs.models import Event, Fact, Figure, Initiative, Note
-from reports.permissions import (
-    DivisionScopedAdmin,
-    ParentScopedInline,
-    StaleFormGuard,
-    TouchesReports,
-)
+from programs.resources import EventResource, FigureResource
+from reports.editing import TouchesReports
+from spreadsheets.admin import SpreadsheetAdminMixin
 
 # Deep enough for the seed: １ → (1) → 〇 → ① → ・
 MAX_DEPTH = 5
@@ -154,3 +152,29 @@ class InitiativeAdmin(
     @admin.display(description="事務事業実績")
     def report(self, obj):
         return obj.section.report
+
+
+# Events and figures are edited inline on the report's page; these pages exist for their
+# spreadsheet import and export (programs has no admin page of its own for them).
+@admin.register(Event)
+class EventAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [EventResource]
+    list_display = ["__str__", "starts_on", "venue", "initiative"]
+    list_filter = ["initiative__section__report__fiscal_year"]
+    list_select_related = ["initiative"]
+    search_fields = ["title", "venue", "initiative__title"]
+    autocomplete_fields = ["initiative"]
+
+
+@admin.register(Figure)
+class FigureAdmin(
+    SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
+):
+    resource_classes = [FigureResource]
+    list_display = ["__str__", "initiative"]
+    list_filter = ["initiative__section__report__fiscal_year"]
+    list_select_related = ["initiative"]
+    search_fields = ["label", "initiative__title"]
+    autocomplete_fields = ["initiative"]

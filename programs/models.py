@@ -5,7 +5,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from reports import notation
+from organisation import notation
+from organisation.models import EDIT, IMPORT
+from reports.models import InitiativeContent, Report
 
 
 class MarkerStyle(models.TextChoices):
@@ -35,6 +37,9 @@ MARKER_TYPED = re.compile(
 
 
 class Initiative(models.Model):
+    editor_access = EDIT
+    division_path = "section__report__division"
+
     section = models.ForeignKey(
         "reports.Section", models.CASCADE, related_name="initiatives", verbose_name="グループ"
     )
@@ -84,6 +89,9 @@ class Initiative(models.Model):
             self.section_id = self.parent.section_id
         super().save(*args, **kwargs)
 
+    def affected_reports(self):
+        return Report.objects.filter(sections=self.section_id)
+
     def clean(self):
         if MARKER_TYPED.match(self.title):
             raise ValidationError(
@@ -93,7 +101,7 @@ class Initiative(models.Model):
             raise ValidationError({"title": "見出しか本文のどちらかを入力してください。"})
 
 
-class Fact(models.Model):
+class Fact(InitiativeContent, models.Model):
     initiative = models.ForeignKey(
         Initiative, models.CASCADE, related_name="facts", verbose_name="取組"
     )
@@ -111,7 +119,9 @@ class Fact(models.Model):
         return f"{self.label}：{self.value}"
 
 
-class Figure(models.Model):
+class Figure(InitiativeContent, models.Model):
+    editor_access = EDIT + IMPORT
+
     initiative = models.ForeignKey(
         Initiative, models.CASCADE, related_name="figures", verbose_name="取組"
     )
@@ -151,7 +161,9 @@ class Figure(models.Model):
         return "　".join(p for p in (self.label, self.qualifier, amount) if p) + note
 
 
-class Event(models.Model):
+class Event(InitiativeContent, models.Model):
+    editor_access = EDIT + IMPORT
+
     initiative = models.ForeignKey(
         Initiative, models.CASCADE, related_name="events", verbose_name="取組"
     )
@@ -197,7 +209,7 @@ class Event(models.Model):
         return "".join(parts)
 
 
-class Note(models.Model):
+class Note(InitiativeContent, models.Model):
     initiative = models.ForeignKey(
         Initiative, models.CASCADE, related_name="notes", verbose_name="取組"
     )

@@ -1,10 +1,12 @@
 """The editorial workflow: 下書き → 確認依頼 → 公開, or 差し戻し back to 下書き."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.module_loading import import_string
 
-from reports.models import Edition, Report, ReportTransition
-from reports.permissions import can_approve, can_edit
+from organisation.permissions import can_approve, can_edit
+from reports.models import Report, ReportTransition
 
 
 class WorkflowError(ValidationError):
@@ -63,9 +65,10 @@ def publish_refusal(report: Report, user) -> str | None:
 
 
 @transaction.atomic
-def publish(report: Report, user, change_note: str = "") -> Edition:
-    from reports.publishing import freeze_edition
-
+def publish(report: Report, user, change_note: str = ""):
+    """Publish ``report`` as its next edition (returned). Editions are a higher layer's: the
+    function that freezes one is named by the ``FREEZE_EDITION`` setting."""
+    freeze_edition = import_string(settings.FREEZE_EDITION)
     report = Report.objects.select_for_update().get(pk=report.pk)
     refusal = publish_refusal(report, user)
     if refusal:

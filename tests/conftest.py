@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from reports.models import DivisionRole
+from organisation.models import DivisionRole
 from tests import factories
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -28,8 +28,8 @@ def seed(db):
     as its first edition."""
     from django.core.management import call_command
 
+    from publication.publishing import freeze_edition
     from reports.models import Report
-    from reports.publishing import freeze_edition
 
     call_command("loaddata", "fy2020", verbosity=0)
     call_command("populate_history", auto=True, verbosity=0)

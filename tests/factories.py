@@ -14,9 +14,10 @@ from budgets.models import (
     SubsidyProgramme,
     Vendor,
 )
+from organisation.models import Department, Division, FiscalYear
 from programs.models import Event, Fact, Figure, Initiative, Note
-from reports.models import Department, Division, FiscalYear, Report, Section
-from reports.publishing import freeze_edition
+from publication.publishing import freeze_edition
+from reports.models import Report, Section
 
 _serial = count(1)
 

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from budgets.models import Municipality
+from organisation.models import FiscalYear
 from programs.models import Initiative
-from reports.models import FiscalYear
 
 
 @pytest.fixture

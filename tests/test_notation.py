@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Engine
 
-from reports.notation import (
+from organisation.notation import (
     ERAS,
     comma,
     era_for,
@@ -301,7 +301,7 @@ def test_year_on_year(current, previous, expected):
 
 
 def render(source: str, **context) -> str:
-    engine = Engine(libraries={"notation": "reports.templatetags.notation"})
+    engine = Engine(libraries={"notation": "organisation.templatetags.notation"})
     return engine.from_string("{% load notation %}" + source).render(Context(context))
 
 

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from budgets.models import Contract, SettlementAmount, SubsidyAward
-from reports import opendata
+from public import opendata
+from publication.publishing import freeze_edition
 from reports.models import Report
-from reports.publishing import freeze_edition
 from tests import factories
 from tests.text import squash, visible_text
 

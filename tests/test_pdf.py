@@ -21,10 +21,10 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from programs.models import Initiative, MarkerStyle
-from reports import pdf
+from publication import pdf
+from publication.pdf import retry_pdf
+from publication.tree import load_report
 from reports.models import Report
-from reports.tasks import retry_pdf
-from reports.tree import load_report
 from tests import factories
 from tests.conftest import IMMEDIATE_TASKS
 from tests.seed_facts import FACTS

@@ -21,9 +21,10 @@ from budgets.models import (
     Vendor,
 )
 from programs.models import Event, Initiative
-from reports import search
-from reports.models import Edition, PublishedAmount, PublishedContract, Report, Section
-from reports.publishing import freeze_edition
+from public import search
+from publication.models import Edition, PublishedAmount, PublishedContract
+from publication.publishing import freeze_edition
+from reports.models import Report, Section
 from tests import factories
 from tests.text import squash, visible_text
 

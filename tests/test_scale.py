@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from budgets.models import Vendor
 from programs.models import Initiative
-from reports.caching import GENERATION_KEY, bump_public_pages, forget_local_pages
-from reports.models import PublishedAmount
-from reports.publishing import freeze_edition
-from reports.tree import load_report
+from public.caching import GENERATION_KEY, bump_public_pages, forget_local_pages
+from publication.models import PublishedAmount
+from publication.publishing import freeze_edition
+from publication.tree import load_report
 from tests import factories
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,8 +96,8 @@ def test_published_page_is_the_stored_edition_not_a_rebuilt_tree(client, monkeyp
     def refuse(*args, **kwargs):
         raise AssertionError("the public page rebuilt the report tree")
 
-    monkeypatch.setattr("reports.tree.load_report", refuse)
-    monkeypatch.setattr("reports.publishing.load_report", refuse)
+    monkeypatch.setattr("publication.tree.load_report", refuse)
+    monkeypatch.setattr("publication.publishing.load_report", refuse)
     page = client.get(report.get_absolute_url()).content.decode()
     assert "取組0-0" in page
     assert "下書きの見出し" not in page

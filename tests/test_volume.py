@@ -13,8 +13,8 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 from pypdf import PdfReader
 
-from reports.models import Volume, VolumeChunk
-from reports.volume import (
+from publication.models import Volume, VolumeChunk
+from publication.volume import (
     VolumeError,
     _claim_assembly,
     render_chunk,
@@ -201,7 +201,7 @@ def admin_client_(db, client):
 def test_admin_starts_a_volume_and_shows_its_progress(three_reports, admin_client_):
     fiscal_year = three_reports[0].fiscal_year
     response = admin_client_.post(
-        reverse("admin:reports_volume_add"),
+        reverse("admin:publication_volume_add"),
         {"fiscal_year": fiscal_year.pk, "department": "", "chunk_size": 2},
     )
     assert response.status_code == 302
@@ -209,10 +209,10 @@ def test_admin_starts_a_volume_and_shows_its_progress(three_reports, admin_clien
     assert volume.status == Volume.Status.RUNNING and volume.requested_by.username == "root"
     volume.chunks.filter(number=1).update(status=VolumeChunk.Status.DONE)
 
-    listing = admin_client_.get(reverse("admin:reports_volume_changelist")).content.decode()
+    listing = admin_client_.get(reverse("admin:publication_volume_changelist")).content.decode()
     assert "1 / 2 分割" in listing
     assert "作成中" in listing
-    detail = admin_client_.get(reverse("admin:reports_volume_change", args=[volume.pk]))
+    detail = admin_client_.get(reverse("admin:publication_volume_change", args=[volume.pk]))
     assert "合冊の分割" in detail.content.decode()
 
 
@@ -220,7 +220,7 @@ def test_admin_starts_a_volume_and_shows_its_progress(three_reports, admin_clien
 def test_admin_refuses_a_volume_without_published_reports(admin_client_):
     fiscal_year = factories.fiscal_year(2019)
     response = admin_client_.post(
-        reverse("admin:reports_volume_add"),
+        reverse("admin:publication_volume_add"),
         {"fiscal_year": fiscal_year.pk, "department": "", "chunk_size": 10},
     )
     assert response.status_code == 200
@@ -232,7 +232,7 @@ def test_admin_refuses_a_volume_without_published_reports(admin_client_):
 def test_admin_action_on_a_fiscal_year_starts_its_volume(three_reports, admin_client_):
     fiscal_year = three_reports[0].fiscal_year
     admin_client_.post(
-        reverse("admin:reports_fiscalyear_changelist"),
+        reverse("admin:organisation_fiscalyear_changelist"),
         {"action": "start_volume_action", "_selected_action": [fiscal_year.pk]},
     )
     assert Volume.objects.get().fiscal_year == fiscal_year
@@ -242,5 +242,5 @@ def test_admin_action_on_a_fiscal_year_starts_its_volume(three_reports, admin_cl
 def test_editor_without_permission_cannot_start_a_volume(three_reports, client):
     editor = User.objects.create_user("editor", password="pw", is_staff=True)
     client.force_login(editor)
-    response = client.get(reverse("admin:reports_volume_add"))
+    response = client.get(reverse("admin:publication_volume_add"))
     assert response.status_code == 403

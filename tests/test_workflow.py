@@ -10,10 +10,12 @@ import pytest
 from django.contrib.auth.models import User
 
 from budgets.models import ExpenditureItem, SettlementAmount
+from organisation.models import Division, DivisionRole
 from programs.models import Event, Figure, Initiative
+from publication.models import Edition
+from publication.tree import load_report
 from reports import workflow
-from reports.models import Division, DivisionRole, Edition, Report
-from reports.tree import load_report
+from reports.models import Report
 from tests import factories
 from tests.conftest import person
 from tests.forms import form_data
@@ -256,7 +258,7 @@ def test_copy_forward_makes_next_years_draft(client, seed, editor_a):
         fiscal_year=new.fiscal_year,
         amount=40_000_000,
     )
-    from reports.publishing import freeze_edition
+    from publication.publishing import freeze_edition
 
     freeze_edition(new)
     text = squash(

@@ -3,8 +3,9 @@ confirm; once published, the public page shows the new amount."""
 
 import openpyxl
 
+from organisation.models import DivisionRole
 from reports import workflow
-from reports.models import DivisionRole, Report
+from reports.models import Report
 from tests.e2e.conftest import DESKTOP, TIMEOUT_MS
 
 REPORT = "/reports/2020/digital-administration/"

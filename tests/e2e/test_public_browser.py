@@ -79,7 +79,7 @@ def test_every_page_type_passes_axe_and_fits_a_320px_screen(seed, browser_page, 
     violations, too_wide = {}, {}
     pages = dict(PAGE_TYPES)
     # The 500 page cannot be provoked on purpose: serve its HTML at a URL of the live server.
-    from reports.views import server_error
+    from public.views import server_error
 
     error_html = server_error(None).content.decode()
     page.route(

@@ -1,8 +1,8 @@
 """The editorial workflow in a real browser: an editor edits and submits, an approver
 publishes, the public sees 第2版."""
 
+from organisation.models import DivisionRole
 from programs.models import Initiative
-from reports.models import DivisionRole
 from tests.e2e.conftest import DESKTOP, TIMEOUT_MS
 
 REPORT = "/reports/2020/digital-administration/"

@@ -1,0 +1,29 @@
+"""A report's body as HTML (the same templates for the web page and the PDF), and the forms of
+its text that pages and search read."""
+
+import unicodedata
+
+from django.template.loader import render_to_string
+
+from publication.tree import ReportTree
+from reports.models import Report
+
+
+def normalize(text: str) -> str:
+    """The form search compares: NFKC (full-width → half-width) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def body_html(report: Report, tree: ReportTree) -> str:
+    return render_to_string("reports/_report_body.html", {"report": report, "tree": tree})
+
+
+def split_contents(html: str) -> tuple[str, str, str]:
+    """Split an edition's body into what precedes its table of contents, the table of
+    contents (the page's sidebar) and the rest."""
+    start = html.find('<nav class="toc"')
+    end = html.find("</nav>", start)
+    if start < 0 or end < 0:
+        return "", "", html
+    end += len("</nav>")
+    return html[:start], html[start:end], html[end:]
