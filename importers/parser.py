@@ -160,11 +160,27 @@ def tokenise(items: list[Line | Grid], document_name: str) -> list[Token]:
     tokens = []
     for item in merge_wrapped(items):
         if isinstance(item, Grid):
+            item = Grid(without_empty_columns(item.rows), item.number)
+        if isinstance(item, Grid) and max(len(row) for row in item.rows) > 1:
             tokens.append(Token("grid", line=item.number, data=item.rows))
+            continue
+        if isinstance(item, Grid):
+            # A one-column "table" is a framed box (a boxed heading, a note): its lines are text.
+            for row in item.rows:
+                for text in row[0].split("\n"):
+                    tokens.append(classify(text.strip(SPACE), item.number, None, document_name))
             continue
         text = item.text.strip(SPACE + "\r\n")
         tokens.append(classify(text, item.number, item.wrapped, document_name))
     return tokens
+
+
+def without_empty_columns(rows: list[list[str]]) -> list[list[str]]:
+    """Drop columns empty in every row: a box drawn with a thick left border reads as one."""
+    width = max((len(row) for row in rows), default=0)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    keep = [i for i in range(width) if any((row[i] or "").strip() for row in rows)]
+    return [[row[i] for i in keep] for row in rows] or [[""]]
 
 
 def classify(text: str, number: int, wrapped, document_name: str) -> Token:
@@ -259,9 +275,13 @@ class Parser:
             self.paragraph_demoted = token.data == "demoted"
 
     def continues(self, token: Token) -> bool:
+        text = self.paragraph[-1]
+        # A bracket still open cannot end a paragraph, whatever the layout says.
+        if any(text.count(o) > text.count(c) for c, o in CLOSING.items()):
+            return True
         if self.previous_wrapped is False:
             return False
-        return not ends_sentence(self.paragraph[-1])
+        return not ends_sentence(text)
 
     def flush(self) -> None:
         if not self.paragraph:
@@ -504,8 +524,9 @@ class Parser:
         if amounts is not None:
             name = re.sub(r"[（(]\s*単位\s*[：:].*?[）)]", "", caption or "").strip(SPACE)
             name = re.sub(rf"^[{BULLETS}][\s\u3000]*", "", name)
-            if not name:
-                name = self.stack[-1][1].title if self.stack else ""
+            # A caption that describes the table (過去3ヶ年の予算額と決算額) does not name the item.
+            if not name or re.search(r"予算額|決算額", name):
+                name = self.stack[-1][1].title if self.stack else name
             amounts.item, amounts.line = name, line
             return amounts, caption is not None
         header = [squeeze(cell) for cell in rows[0]]

@@ -113,7 +113,12 @@ def lines_and_grids(lines: list[str], first_number: int = 1) -> list[Line | Grid
         block: list[str] = []
         while i < len(lines):
             line = lines[i]
-            if "\t" in line or (line.strip() and block and block[-1].strip()):
+            # A line without a tab goes on the cell above only in Word's one-cell-per-line
+            # layout; after a row of tab-separated cells it is text again.
+            cell_per_line = all(
+                x.startswith("\t") and x.count("\t") == 1 for x in block if "\t" in x
+            )
+            if "\t" in line or (line.strip() and block and block[-1].strip() and cell_per_line):
                 block.append(line)
                 i += 1
             elif not line.strip():
@@ -227,6 +232,7 @@ def check_docx_archive(data: bytes) -> None:
 # PDF --------------------------------------------------------------------------------------------
 
 TOC_LINE = re.compile(r"(\.{4,}|…{2,}|・{4,})\s*[0-9０-９]+\s*$")
+WRAP_MIN = 15  # characters
 PAGE_NUMBER = re.compile(r"^[-－―‐ー\s]*[0-9０-９]+[-－―‐ー\s]*$")
 
 
@@ -282,6 +288,8 @@ class PdfLine(Line):
     def __init__(self, text, top, wrapped):
         super().__init__(text, 0, wrapped)
         self.top = round(top)
+        self.x0 = 0.0
+        self.hang: float | None = None
 
 
 def pdf_page_items(page) -> list:
@@ -299,19 +307,67 @@ def pdf_page_items(page) -> list:
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
     text_lines = page.filter(outside_tables).extract_text_lines(return_chars=True)
-    right = max((line["x1"] for line in text_lines), default=0)
+    # The text's right margin, from lines long enough to have been wrapped: a cover page of
+    # short centred lines has none.
+    right = max((line["x1"] for line in text_lines if len(line["text"]) >= WRAP_MIN), default=0)
     placed: list[tuple[float, object]] = []
     for line in text_lines:
         size = max(c["size"] for c in line["chars"])
-        text = line["text"]
+        text = spaced_text(line["chars"])
         # A line that runs to the right margin was wrapped by the layout, unless it ends a
         # sentence there.
-        wrapped = line["x1"] >= right - 2 * size and not text.rstrip().endswith("。")
-        placed.append((line["top"], PdfLine(text, line["top"], wrapped)))
+        wrapped = (
+            len(text) >= WRAP_MIN
+            and line["x1"] >= right - 2 * size
+            and not text.rstrip().endswith("。")
+        )
+        item = PdfLine(text, line["top"], wrapped)
+        item.x0, item.hang = line["x0"], hanging_indent(line)
+        placed.append((line["top"], item))
     for table in tables:
         placed.append((table.bbox[1], Grid(table_rows(page, table))))
     placed.sort(key=lambda pair: pair[0])
-    return [item for _top, item in placed]
+    items = [item for _top, item in placed]
+    for line, following in zip(items, items[1:], strict=False):
+        # 項目：内容 set as a definition list wraps its value under the value, not the label.
+        if (
+            isinstance(line, PdfLine)
+            and isinstance(following, PdfLine)
+            and line.hang is not None
+            and abs(following.x0 - line.hang) < 2
+            and not line.text.rstrip().endswith("。")
+        ):
+            line.wrapped = True
+    return items
+
+
+def spaced_text(chars: list[dict]) -> str:
+    """A line's text with its spaces as typed: a gap of about one character is an ideographic
+    space (「株式会社　野村総合研究所」), a narrow one a plain space."""
+    parts, previous = [], None
+    for char in chars:
+        if previous is not None and char["text"] != " " and previous["text"] != " ":
+            gap = char["x0"] - previous["x1"]
+            size = char["size"]
+            if gap > 0.8 * size:
+                parts.append("\u3000" * max(1, round(gap / size)))
+            elif gap > 0.15 * size:
+                parts.append(" ")
+        parts.append(char["text"])
+        previous = char
+    return "".join(parts).strip()
+
+
+def hanging_indent(line) -> float | None:
+    """Where the value of a 項目：内容 line starts, or None."""
+    chars = line["chars"]
+    for n, char in enumerate(chars[:-1]):
+        if char["text"] in "：:":
+            following = [c for c in chars[n + 1 :] if c["text"].strip()]
+            return following[0]["x0"] if following else None
+        if n > 20:
+            return None
+    return None
 
 
 def table_rows(page, table) -> list[list[str]]:
