@@ -237,6 +237,8 @@ class Parser:
         self.open_event: EventBlock | None = None
         self.event_title = ""
         self.open_contracts: ContractTable | None = None
+        # Whether the last line that was not blank ran to a PDF's margin (None: unknown).
+        self.previous_wrapped: bool | None = None
 
     # Where blocks go ---------------------------------------------------------------------
 
@@ -309,7 +311,6 @@ class Parser:
     # The walk ----------------------------------------------------------------------------
 
     def parse(self) -> ParsedReport:
-        self.previous_wrapped = None
         tokens = self.tokens
         for index, token in enumerate(tokens):
             kind = token.kind

@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from itertools import pairwise
 from pathlib import PurePath
 
 from django.conf import settings
@@ -328,7 +329,7 @@ def pdf_page_items(page) -> list:
         placed.append((table.bbox[1], Grid(table_rows(page, table))))
     placed.sort(key=lambda pair: pair[0])
     items = [item for _top, item in placed]
-    for line, following in zip(items, items[1:], strict=False):
+    for line, following in pairwise(items):
         # 項目：内容 set as a definition list wraps its value under the value, not the label.
         if (
             isinstance(line, PdfLine)
