@@ -1,7 +1,8 @@
 """The whole benchmark (`make bench`): every figure beside its anchor, measured in one run.
 
 1. PDF: bench/pdf.py (the seed and a report ten times its size, about 100 pages).
-2. Import: bench/imports.py (rows/s of the spreadsheet import beside a plain bulk_create).
+2. Import: bench/imports.py (rows/s of the spreadsheet import beside a plain bulk_create), and
+   bench/importers.py (the seed report as .txt, .pdf and .docx turned into a draft).
 3. The 30 × 100 demo data set, on SQLite (a file under /tmp named after the generator's
    parameters and source) and on PostgreSQL (BENCH_DATABASE_URL, default the bench_scale
    database): built once, reused while the key matches.
@@ -329,6 +330,8 @@ def main() -> None:
         pdf = pdf_figures(tee([common.PYTHON, "bench/pdf.py"]))
         heading("取り込み（bench/imports.py）")
         imports = import_figures(tee([common.PYTHON, "bench/imports.py"]))
+        heading("過去の報告書の取り込み（bench/importers.py）")
+        tee([common.PYTHON, "bench/importers.py"])
 
     heading("30年 × 100課 の見本データ")
     if not common.postgres_available(common.POSTGRES_URL):

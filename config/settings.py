@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "publication",
     "public",
     "editorial",
+    "importers",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,261 @@
+"""What an import will create, for a person to check before anything is saved.
+
+``preview()`` returns plain data (an admin template can loop over it); ``preview_text()`` writes
+it for the command. Markers are the ones the report page will generate, computed as the tree
+loader does; blocks the builder moves into an unmarked child are said to be so.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from importers import document as doc
+from importers.build import leading_text, marker_style, segments
+from organisation.notation import comma, fiscal_year_label
+from programs.models import DEFAULT_STYLES, MarkerStyle
+from publication.tree import marker_for
+
+KIND_LABELS = {"settlement": "決算額", "budget": "予算額"}
+UNIT_LABELS = {"yen": "円", "thousand": "千円"}
+STYLE_LABELS = dict(MarkerStyle.choices)
+
+
+@dataclass
+class PreviewBlock:
+    kind: str
+    label: str
+    summary: str
+    line: int
+    # Where today's models put the block when it is not simply in its initiative.
+    placement: str = ""
+
+
+@dataclass
+class PreviewNode:
+    depth: int
+    marker: str
+    typed_marker: str
+    title: str
+    is_new: bool
+    line: int
+    blocks: list[PreviewBlock] = field(default_factory=list)
+    children: list["PreviewNode"] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def heading(self) -> str:
+        new = "【新規】" if self.is_new else ""
+        return "　".join(p for p in (self.marker, new + self.title) if p)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class PreviewAmount:
+    item: str
+    year: int
+    year_label: str
+    kind: str
+    value: str
+    unit: str
+    period_label: str
+    line: int
+
+
+@dataclass
+class Fallback:
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Preview:
+    year: int | None
+    division: str
+    document_name: str
+    groups: list[tuple[str, list[PreviewNode]]]
+    counts: dict
+    amounts: list[PreviewAmount]
+    fallbacks: list[Fallback]
+    warnings: list[str]
+
+
+def summary(block) -> str:
+    kind = block.kind
+    if kind in ("paragraph", "note"):
+        return block.text
+    if kind == "list":
+        return " / ".join(block.items)
+    if kind == "facts":
+        return " / ".join(f"{label}：{value}" for label, value in block.pairs)
+    if kind == "figure":
+        approx = "約" if block.approximate else ""
+        return f"{block.label} {block.qualifier} {approx}{block.value}{block.unit}".replace(
+            "  ", " "
+        )
+    if kind == "event":
+        when = block.starts_on.isoformat() + (
+            f"～{block.ends_on.isoformat()}" if block.ends_on else ""
+        )
+        parts = [block.title, when, block.venue]
+        if block.organisations is not None:
+            parts.append(f"{block.organisations}団体")
+        if block.participants is not None:
+            parts.append(f"{block.participants}名")
+        if block.cohosts:
+            parts.append(f"共催 {block.cohosts}")
+        return " / ".join(p for p in parts if p)
+    if kind == "amounts":
+        kinds = "・".join(KIND_LABELS[k] for k in block.kinds)
+        return f"{block.item}（{kinds}、{UNIT_LABELS[block.unit]}、{len(block.amounts)}件）"
+    if kind == "contracts":
+        return " / ".join(f"{r.title}（{r.vendor}）" for r in block.rows)
+    if kind == "awards":
+        year = fiscal_year_label(block.year) if block.year else "報告書の年度"
+        return f"{block.programme} {year}採択事業 {len(block.rows)}件（{UNIT_LABELS[block.unit]}）"
+    if kind == "table":
+        return f"{block.caption or '（表題なし）'} {len(block.columns)}列×{len(block.rows)}行"
+    return ""
+
+
+def preview_blocks(blocks: list) -> list[PreviewBlock]:
+    result = []
+    for n, segment in enumerate(segments(blocks)):
+        body = leading_text(segment)
+        for position, block in enumerate(segment):
+            placement = ""
+            if n:
+                placement = "表などの後の文：見出しのない下位の項目に入れます"
+            elif block.kind == "note" and position >= body:
+                placement = "注記として末尾に表示します"
+            if block.kind == "table":
+                placement = "自由な表はまだ無いため、本文に文字で書きます"
+            label = doc.BLOCK_LABELS[block.kind]
+            result.append(PreviewBlock(block.kind, label, summary(block), block.line, placement))
+    return result
+
+
+def preview_nodes(initiatives: list[doc.Initiative]) -> list[PreviewNode]:
+    counts: Counter = Counter()
+    nodes = []
+    for initiative in initiatives:
+        style = marker_style(initiative)
+        if style == MarkerStyle.AUTO:
+            style = DEFAULT_STYLES[min(initiative.depth, len(DEFAULT_STYLES) - 1)]
+        counts[style] += 1
+        note = ""
+        if initiative.marker_kind not in ("numeral", "paren", "circle", "enclosed", "bullet"):
+            note = (
+                f"記号「{initiative.marker}」は今の見出し記号にないため"
+                f"「{STYLE_LABELS[style]}」にします"
+            )
+        nodes.append(
+            PreviewNode(
+                depth=initiative.depth,
+                marker=marker_for(style, counts[style]),
+                typed_marker=initiative.marker,
+                title=initiative.title,
+                is_new=initiative.is_new,
+                line=initiative.line,
+                blocks=preview_blocks(initiative.blocks),
+                children=preview_nodes(initiative.children),
+                note=note,
+            )
+        )
+    return nodes
+
+
+def preview(parsed: doc.ParsedReport) -> Preview:
+    groups = []
+    for group in parsed.groups:
+        nodes = preview_nodes(group.initiatives)
+        if group.blocks:
+            nodes.insert(
+                0,
+                PreviewNode(
+                    0, "", "", "（見出しなし）", False, group.line, preview_blocks(group.blocks)
+                ),
+            )
+        groups.append((group.name, nodes))
+    depths: Counter = Counter(i.depth for i in parsed.initiatives())
+    kinds: Counter = Counter(block.kind for block in parsed.blocks())
+    unmarked = sum(len(segments(i.blocks)) - 1 for i in parsed.initiatives()) + sum(
+        1 for g in parsed.groups if g.blocks
+    )
+    amounts = [
+        PreviewAmount(
+            item=block.item,
+            year=a.year,
+            year_label=fiscal_year_label(a.year),
+            kind=KIND_LABELS[a.kind],
+            value=comma(a.value),
+            unit=UNIT_LABELS[a.unit],
+            period_label=a.period_label,
+            line=block.line,
+        )
+        for block in parsed.blocks()
+        if block.kind == "amounts"
+        for a in block.amounts
+    ]
+    fallbacks = [
+        Fallback(block.line, block.text, block.reason)
+        for block in parsed.blocks()
+        if block.kind == "paragraph" and block.reason
+    ]
+    counts = {
+        "groups": len(parsed.groups),
+        "initiatives_by_depth": dict(sorted(depths.items())),
+        "unmarked_children": unmarked,
+        "blocks": {doc.BLOCK_LABELS[k]: kinds[k] for k in doc.BLOCK_LABELS if kinds[k]},
+        "amounts": len(amounts),
+    }
+    return Preview(
+        year=parsed.year,
+        division=parsed.division,
+        document_name=parsed.document_name,
+        groups=groups,
+        counts=counts,
+        amounts=amounts,
+        fallbacks=fallbacks,
+        warnings=parsed.warnings,
+    )
+
+
+def preview_text(p: Preview) -> str:
+    out = []
+    header = [fiscal_year_label(p.year) if p.year else "", p.division, p.document_name]
+    out.append("文書：" + (" ".join(h for h in header if h) or "（表題を読み取れませんでした）"))
+    out.append("")
+    for name, nodes in p.groups:
+        out.append(f"■ {name or '（グループ名なし）'}")
+        for top in nodes:
+            for node in top.walk():
+                indent = "　" * (node.depth + 1)
+                note = f"　［{node.note}］" if node.note else ""
+                out.append(f"{indent}{node.heading}{note}")
+                for block in node.blocks:
+                    text = block.summary if len(block.summary) <= 40 else block.summary[:39] + "…"
+                    where = f"　［{block.placement}］" if block.placement else ""
+                    out.append(f"{indent}　- {block.label}：{text}{where}")
+    counts = p.counts
+    out.append("")
+    out.append(f"グループ：{counts['groups']}")
+    by_depth = "、".join(
+        f"{depth + 1}階層目 {n}" for depth, n in counts["initiatives_by_depth"].items()
+    )
+    out.append(f"見出し：{by_depth}（ほかに見出しのない下位の項目 {counts['unmarked_children']}）")
+    out.append("ブロック：" + "、".join(f"{k} {n}" for k, n in counts["blocks"].items()))
+    out.append(f"金額：{counts['amounts']}件")
+    for a in p.amounts:
+        period = f"（{a.period_label}）" if a.period_label else ""
+        out.append(f"　{a.item}　{a.year_label}{period}　{a.kind}　{a.value}{a.unit}")
+    out.append(f"本文の段落にしたもの（確認してください）：{len(p.fallbacks)}件")
+    for f in p.fallbacks:
+        out.append(f"　{f.line}行目：{f.text[:40]}　— {f.reason}")
+    if p.warnings:
+        out.append(f"注意：{len(p.warnings)}件")
+        out.extend(f"　{w}" for w in p.warnings)
+    return "\n".join(out)

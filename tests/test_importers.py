@@ -1,0 +1,457 @@
+"""Importing a past report (.txt, .docx, .pdf) as a draft: the seed comes back whole, bad files
+are refused in Japanese and leave nothing behind."""
+
+import io
+import json
+import os
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from docx import Document
+
+from budgets.models import (
+    Contract,
+    ExpenditureItem,
+    FormerVendorName,
+    SettlementAmount,
+    SettlementTable,
+    SubsidyAward,
+    SubsidyProgramme,
+    Vendor,
+)
+from organisation.models import Division, FiscalYear
+from programs.models import Event, Fact, Figure, Initiative, Note
+from publication.rendering import body_html
+from publication.tree import load_report, text_blocks
+from reports.models import Report
+from tests import factories
+from tests.seed_facts import FACTS
+from tests.text import missing_in_order, visible_text
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# The seed lies in shared/ beside the repository (or beside the folder of a git worktree).
+SEED = next(
+    (
+        folder / "shared" / "seed" / "000_90f35032645b3561.txt"
+        for folder in BASE_DIR.parents
+        if (folder / "shared" / "seed" / "000_90f35032645b3561.txt").exists()
+    ),
+    BASE_DIR.parent / "shared" / "seed" / "000_90f35032645b3561.txt",
+)
+FIXTURE = BASE_DIR / "fixtures" / "fy2020.json"
+SLUG = "digital-administration"
+
+
+# The seed, as the fixture has it -------------------------------------------------------------
+
+
+def fixture_objects(model: str) -> list[dict]:
+    data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return [{"pk": o["pk"], **o["fields"]} for o in data if o["model"] == model]
+
+
+def fixture_tree() -> list:
+    """(group, depth, marker style, 【新規】, title) of every initiative, in reading order."""
+    sections = {s["pk"]: s for s in fixture_objects("reports.section")}
+    initiatives = fixture_objects("programs.initiative")
+    rows = []
+
+    def walk(parent, section, depth):
+        children = [i for i in initiatives if i["parent"] == parent and i["section"] == section]
+        for i in sorted(children, key=lambda i: (i["order"], i["pk"])):
+            name = sections[section]["name"]
+            rows.append((name, depth, i["marker_style"], i["is_new"], i["title"]))
+            walk(i["pk"], section, depth + 1)
+
+    for section in sorted(sections.values(), key=lambda s: s["order"]):
+        walk(None, section["pk"], 0)
+    return rows
+
+
+def report_tree(report: Report) -> list:
+    rows = []
+    for section in load_report(report).sections:
+        for top in section.nodes:
+            for node in top.walk():
+                i = node.initiative
+                rows.append((section.section.name, node.depth, i.marker_style, i.is_new, i.title))
+    return rows
+
+
+def fixture_amounts() -> Counter:
+    """(item, fiscal year, kind, yen, period label) of every settlement amount."""
+    items = {i["pk"]: i["name"] for i in fixture_objects("budgets.expenditureitem")}
+    years = {y["pk"]: y["year"] for y in fixture_objects("organisation.fiscalyear")}
+    return Counter(
+        (items[a["item"]], years[a["fiscal_year"]], a["kind"], a["amount"], a["period_label"])
+        for a in fixture_objects("budgets.settlementamount")
+    )
+
+
+def report_amounts(division) -> Counter:
+    return Counter(
+        (a.item.name, a.fiscal_year.year, a.kind, a.amount, a.period_label)
+        for a in SettlementAmount.objects.filter(item__division=division).select_related(
+            "item", "fiscal_year"
+        )
+    )
+
+
+def page_text(report: Report) -> str:
+    """The report's body as the public page renders it."""
+    return visible_text(body_html(report, load_report(report)))
+
+
+def clear_division(division) -> None:
+    """Remove the seed's report and money, keeping municipalities and fiscal years."""
+    Report.objects.filter(division=division).delete()
+    SubsidyAward.objects.filter(programme__division=division).delete()
+    SubsidyProgramme.objects.filter(division=division).delete()
+    ExpenditureItem.objects.filter(division=division).delete()
+    Vendor.objects.all().delete()
+
+
+@pytest.fixture
+def division(db):
+    """The seed's division, empty: its municipalities and years are there, its report is not."""
+    call_command("loaddata", "fy2020", verbosity=0)
+    division = Division.objects.get(slug=SLUG)
+    clear_division(division)
+    return division
+
+
+def import_file(path, *options, year=2020, slug=SLUG) -> str:
+    out = io.StringIO()
+    call_command(
+        "import_report", str(path), "--year", str(year), "--division", slug, *options, stdout=out
+    )
+    return out.getvalue()
+
+
+FIXTURE_FIELDS = {
+    "programs.fact": (Fact, ["label", "value", "order"]),
+    "programs.figure": (Figure, ["label", "qualifier", "value", "unit", "is_approximate", "note"]),
+    "programs.event": (
+        Event,
+        [
+            "title",
+            "starts_on",
+            "ends_on",
+            "venue",
+            "organisations",
+            "participants",
+            "cohosts",
+            "description",
+        ],
+    ),
+    "programs.note": (Note, ["text"]),
+    "budgets.contract": (
+        Contract,
+        ["title", "starts_on", "ends_on", "amount", "tax_included", "notes"],
+    ),
+    "budgets.formervendorname": (FormerVendorName, ["name", "renamed_on"]),
+    "budgets.subsidyprogramme": (
+        SubsidyProgramme,
+        ["name", "rate_numerator", "rate_denominator", "cap", "joint_cap"],
+    ),
+    "budgets.subsidyaward": (SubsidyAward, ["title", "subsidy", "total_cost", "order"]),
+    "budgets.settlementtable": (SettlementTable, ["kind", "unit", "years", "order"]),
+}
+
+
+def rendered_body(body: str) -> list:
+    return [(block.kind, block.lines) for block in text_blocks(body)]
+
+
+def assert_same_content_as_fixture() -> None:
+    """Every row the fixture holds, field by field, and every text as it renders."""
+    for model, (cls, fields) in FIXTURE_FIELDS.items():
+        expected = sorted(tuple(str(o[f]) for f in fields) for o in fixture_objects(model))
+        actual = sorted(tuple(str(getattr(o, f)) for f in fields) for o in cls.objects.all())
+        assert actual == expected, model
+    expected = sorted(
+        (i["title"], rendered_body(i["body"])) for i in fixture_objects("programs.initiative")
+    )
+    actual = sorted((i.title, rendered_body(i.body)) for i in Initiative.objects.all())
+    assert actual == expected
+
+
+def assert_like_seed(division, tree=True):
+    report = Report.objects.get(division=division, fiscal_year__year=2020)
+    assert report.status == Report.Status.DRAFT
+    assert missing_in_order(page_text(report), FACTS) == []
+    assert report_amounts(division) == fixture_amounts()
+    if tree:
+        assert report_tree(report) == fixture_tree()
+
+
+# The seed, three ways ------------------------------------------------------------------------
+
+
+def test_seed_text_becomes_a_draft_equal_to_the_fixture(division):
+    output = import_file(SEED)
+
+    assert "下書き「令和２年度 デジタル行政推進課」を作成しました。" in output
+    assert_like_seed(division)
+    assert_same_content_as_fixture()
+
+
+def seed_as_docx(path: Path) -> None:
+    """A Word file of the seed text: a paragraph per line, tables as Word tables (rows are
+    separated by blank lines, each cell a line after a tab, as Word's text export writes)."""
+    document = Document()
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("\t"):
+            document.add_paragraph(lines[i])
+            i += 1
+            continue
+        rows, row = [], []
+        while i < len(lines):
+            line = lines[i]
+            if line.startswith("\t"):
+                row.append(line[1:])
+            elif line.strip() and row:
+                row[-1] += "\n" + line
+            elif not line.strip():
+                if row:
+                    rows.append(row)
+                    row = []
+                if not any(x.startswith("\t") for x in lines[i + 1 : i + 3]):
+                    break
+            i += 1
+        table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+        for cells, values in zip(table.rows, rows, strict=True):
+            for cell, value in zip(cells.cells, values, strict=False):
+                first, *more = value.split("\n")
+                cell.paragraphs[0].text = first
+                for text in more:
+                    cell.add_paragraph(text)
+    document.save(path)
+
+
+def test_word_file_of_the_seed_gives_the_same_draft(division, tmp_path):
+    path = tmp_path / "seed.docx"
+    seed_as_docx(path)
+
+    import_file(path)
+
+    assert_like_seed(division)
+    assert_same_content_as_fixture()
+
+
+def test_seed_pdf_read_back_gives_the_same_facts_and_amounts(db, tmp_path):
+    from publication.pdf import render_report_pdf
+
+    call_command("loaddata", "fy2020", verbosity=0)
+    division = Division.objects.get(slug=SLUG)
+    path = tmp_path / "seed.pdf"
+    path.write_bytes(render_report_pdf(Report.objects.get(division=division)))
+    clear_division(division)
+
+    import_file(path)
+
+    # Page furniture (running heads, page numbers, the contents) does not become content, and
+    # lines wrapped by the layout are joined again: the tree is the fixture's.
+    assert_like_seed(division)
+
+
+def test_dry_run_prints_the_tree_markers_counts_and_amounts_and_creates_nothing(division):
+    output = import_file(SEED, "--dry-run")
+
+    assert "１　庁内ＩＣＴ化の推進" in output
+    assert "①　情報セキュリティ技術セミナーの開催" in output
+    assert "７　【新規】大阪府スマートシティ戦略推進補助金" in output
+    assert "グループ：2" in output
+    assert "1階層目 11、2階層目 16、3階層目 25、4階層目 6" in output
+    assert (
+        "大阪府統合宛名システム構築及び運用保守業務委託　令和２年度（～９月末）"
+        "　決算額　8,756,286円" in output
+    )
+    assert "金額：14件" in output
+    assert "本文の段落にしたもの（確認してください）：4件" in output
+    assert not Report.objects.filter(division=division).exists()
+    assert not Initiative.objects.exists()
+
+
+# Existing reports ------------------------------------------------------------------------------
+
+
+def test_a_published_report_is_never_overwritten(division):
+    factories.report(2020, division, status=Report.Status.PUBLISHED)
+
+    with pytest.raises(CommandError, match="下書きではない（公開）ため取り込めません"):
+        import_file(SEED)
+    assert not Initiative.objects.exists()
+
+
+def test_a_draft_is_replaced_only_when_asked(division):
+    draft = factories.report(2020, division)
+
+    with pytest.raises(CommandError, match="下書きがすでにあります"):
+        import_file(SEED)
+    assert Report.objects.get(division=division).pk == draft.pk
+
+    import_file(SEED, "--replace")
+    import_file(SEED, "--replace")  # twice: amounts and awards are not doubled
+
+    assert_like_seed(division)
+    assert SubsidyAward.objects.count() == 6
+
+
+def test_an_import_that_fails_half_way_leaves_nothing(db):
+    division = factories.division()  # no municipalities: the award table cannot be placed
+
+    with pytest.raises(CommandError, match=r"市町村「.*河内長野市.*」が市町村の一覧にありません"):
+        import_file(SEED, slug=division.slug)
+    assert not Report.objects.exists()
+    assert not Initiative.objects.exists()
+    assert not ExpenditureItem.objects.exists()
+    assert not SubsidyProgramme.objects.exists()
+
+
+# Other documents of the genre -------------------------------------------------------------------
+
+OLDER_REPORT = """平成18年度
+広報課
+広報グループ
+1 広報誌の発行
+(1) 府政だより
+広報誌を毎月発行した。
+ア　配布
+（ア）全戸配布
+府内全戸に配布した。
+(2) 予算と決算
+過去3ヶ年の予算額と決算額（単位：千円）
+年度\t予算額\t決算額
+平成16年度\t5,318\t5,000
+平成17年度\t5,400\t5,100
+平成18年度\t5,500\t－
+● 購入した物品
+品名\t数量\t金額
+カメラ\t2\t120,000
+"""
+
+
+def test_other_conventions_years_down_thousand_yen_and_free_tables(db, tmp_path):
+    division = factories.division("広報課")
+    path = tmp_path / "older.txt"
+    path.write_bytes(OLDER_REPORT.encode("cp932"))
+
+    output = import_file(path, year=2006, slug=division.slug)
+
+    assert FiscalYear.objects.filter(year__in=[2004, 2005, 2006]).count() == 3
+    amounts = {
+        (a.fiscal_year.year, a.kind): a.amount
+        for a in SettlementAmount.objects.filter(item__division=division)
+    }
+    assert amounts == {
+        (2004, "budget"): 5_318_000,
+        (2004, "settlement"): 5_000_000,
+        (2005, "budget"): 5_400_000,
+        (2005, "settlement"): 5_100_000,
+        (2006, "budget"): 5_500_000,
+    }
+    assert "予算と決算　平成16年度　予算額　5,318千円" in output
+    report = Report.objects.get(division=division)
+    text = page_text(report)
+    # Nothing is dropped: the free table is kept as text until table blocks exist.
+    assert (
+        missing_in_order(
+            text, ["府内全戸に配布した", "予算額", "5,318", "品名", "カメラ", "120,000"]
+        )
+        == []
+    )
+    titles = [row[-1] for row in report_tree(report)]
+    assert titles == [
+        "広報誌の発行",
+        "府政だより",
+        "配布",
+        "全戸配布",
+        "予算と決算",
+        "購入した物品",
+    ]
+    depths = [row[1] for row in report_tree(report)]
+    assert depths == [0, 1, 2, 3, 1, 2]
+
+
+# Files that are refused -------------------------------------------------------------------------
+
+
+def image_only_pdf() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (400, 200), "white")
+    ImageDraw.Draw(image).rectangle((20, 20, 380, 60), fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, "PDF")
+    return buffer.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(image_only_pdf())))
+    writer.encrypt("secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def zip_bomb(path: Path) -> None:
+    """A small .docx whose document.xml expands to 200 MB."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as member:
+            chunk = b" " * (1024 * 1024)
+            for _ in range(200):
+                member.write(chunk)
+
+
+def sparse_file(path: Path) -> None:
+    path.write_bytes(b"")
+    os.truncate(path, 21 * 1024 * 1024)
+
+
+BAD_FILES = {
+    "image.pdf": (lambda p: p.write_bytes(image_only_pdf()), "画像だけのPDF"),
+    "locked.pdf": (lambda p: p.write_bytes(encrypted_pdf()), "パスワードで保護されたPDF"),
+    "bomb.docx": (zip_bomb, "展開すると大きくなりすぎる"),
+    "huge.txt": (sparse_file, "ファイルが大きすぎます"),
+    "euc.txt": (
+        lambda p: p.write_bytes(SEED.read_text().encode("euc_jp", errors="replace")),
+        "文字コードを判別",
+    ),
+    "utf16.txt": (lambda p: p.write_bytes(SEED.read_text().encode("utf-16")), "文字コードを判別"),
+    "empty.txt": (lambda p: p.write_bytes(b""), "ファイルが空です"),
+    "notes.xlsx": (lambda p: p.write_bytes(b"PK"), "取り込めない形式"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_files_are_refused_in_japanese_and_nothing_is_created(division, tmp_path, name):
+    make, reason = BAD_FILES[name]
+    path = tmp_path / name
+    make(path)
+
+    with pytest.raises(CommandError, match=reason):
+        import_file(path)
+    assert not Report.objects.filter(division=division).exists()
+    assert not Initiative.objects.exists()
+
+
+def test_shift_jis_and_bom_text_read_like_utf8(division, tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    path = tmp_path / "seed.txt"
+    # cp932 has no U+00B7 (the seed's · bullets): a Shift_JIS file would have ・ there.
+    path.write_bytes(text.replace("·", "・").encode("cp932"))
+    import_file(path)
+    assert_like_seed(division, tree=False)
+
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    import_file(path, "--replace")
+    assert_like_seed(division)
