@@ -132,7 +132,7 @@ def search_child() -> dict:
     from django.test import Client
 
     from publication.models import SearchEntry
-    from reports import search
+    from public import search
 
     client = Client()
     results = {}
