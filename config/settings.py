@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "reports",
     "programs",
     "budgets",
+    "proofreading",
 ]
 
 MIDDLEWARE = [
