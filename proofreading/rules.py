@@ -201,8 +201,8 @@ def mixed_script(document, config):
             word = match.group()
             latin = [c for c in word if _script(c) == "ラテン文字"]
             foreign = [c for c in word if _script(c) != "ラテン文字"]
-            if not latin or not foreign:
-                continue
+            if not latin or not any(c in CONFUSABLES for c in foreign):
+                continue  # 10μm, β版: a Greek letter used as itself
             if all(c in CONFUSABLES for c in foreign):
                 like = latin[0]
                 fixed = "".join(
@@ -268,13 +268,16 @@ def numeral_width(document, config):
             number, start, end = match.group(), match.start(), match.end()
             before = value[start - 1] if start else ""
             after = value[end] if end < len(value) else ""
-            if before in _NUMBER_JOINERS or after in _NUMBER_JOINERS:
+            if (before in _NUMBER_JOINERS and value[start - 2 : start - 1].isdigit()) or (
+                after in _NUMBER_JOINERS and value[end + 1 : end + 2].isdigit()
+            ):
                 continue  # 2021-03-08, 10:00, 1/2, v1.2: not a running-text numeral
             digits = sum(c.isdigit() for c in number)
             if digits == 1:
                 if number in FULL_DIGITS:
                     continue
-                if LATIN.match(before or " ") or LATIN.match(after or " "):
+                near = value[max(0, start - 2) : start].strip() or " "
+                if LATIN.match(near[-1]) or LATIN.match(after or " "):
                     continue  # 2in1, Windows 7: part of a Latin name
                 if number == "1" and _ERA_BEFORE.search(value[:start]):
                     continue  # 令和1年: the era-year rule writes 元

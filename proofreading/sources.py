@@ -125,7 +125,8 @@ def apply_fixes(
     """Write the fixes of ``findings`` to the texts they change, one save per record.
 
     A text whose stored value is no longer the one checked is left alone (someone saved it in
-    between); the fixes of the other texts are applied. Returns the changed sources."""
+    between); the fixes of the other texts, even of the same record, are applied. Returns the
+    changed sources."""
     changes = fixed_values(document, findings)
     rules_by_text: dict[int, set[str]] = {}
     for finding in findings:
@@ -144,7 +145,8 @@ def apply_fixes(
     for (label, pk), fields in by_record.items():
         model = apps.get_model(label)
         obj = model.objects.select_for_update().get(pk=pk)
-        if any(getattr(obj, name) != old for name, (old, _, _) in fields.items()):
+        fields = {name: f for name, f in fields.items() if getattr(obj, name) == f[0]}
+        if not fields:
             continue
         for name, (_, new, _) in fields.items():
             setattr(obj, name, new)

@@ -1,11 +1,11 @@
 """Freezing a published edition: its HTML, its data, and the rows public pages read."""
 
-import unicodedata
-
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+# Moves to organisation/ with notation at the layers merge (a pure module, no Django).
+from proofreading.normalise import search_form
 from reports.models import (
     Edition,
     PublishedAmount,
@@ -20,8 +20,9 @@ from reports.tree import ReportTree, load_report
 
 
 def normalize(text: str) -> str:
-    """The form search compares: NFKC (full-width → half-width) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """The form search compares: look-alike Cyrillic and Greek letters as Latin, NFKC
+    (full-width → half-width) and lower case."""
+    return search_form(text)
 
 
 def body_html(report: Report, tree: ReportTree) -> str:
