@@ -770,8 +770,11 @@ def table_total(document, config):
                 total = cell_number(cells[column])
                 if total is None:
                     continue
-                numbers = [cell_number(r[column]) for r in above if column < len(r)]
-                numbers = [n for n, _ in filter(None, numbers)]
+                cells_above = [cell_number(r[column]) for r in above if column < len(r)]
+                cells_above = [c for c in cells_above if c is not None]
+                if len({unit or table.unit for _, unit in [*cells_above, total]}) > 1:
+                    continue  # units differ: table-units says so, a sum would mislead
+                numbers = [n for n, _ in cells_above]
                 if not numbers or sum(numbers) == total[0]:
                     continue
                 yield Hit(

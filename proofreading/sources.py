@@ -45,6 +45,8 @@ def document_for(report: Report) -> Document:
                 here = SEPARATOR.join(path[item.pk])
 
                 def add(block, value, kind, obj, field, here=here, item=item):
+                    if not value:
+                        return
                     texts.append(
                         Text(
                             f"{here}{SEPARATOR}{block}",
@@ -96,7 +98,7 @@ def document_for(report: Report) -> Document:
                     tables.append(
                         Table(
                             f"{here}{SEPARATOR}採択事業の表",
-                            str(award_table.table),
+                            award_table.table.programme.name,
                             award_table.unit_label,
                             ["市町村名", "事業名称", "補助額", "総事業費"],
                             [list(row) for row in award_table.rows]

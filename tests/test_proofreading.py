@@ -23,6 +23,7 @@ from proofreading.sources import apply_fixes, proofread
 from reports.models import Report, Section
 from reports.publishing import body_html
 from reports.tree import load_report
+from tests.proofreading_corpus import corpus, score
 from tests.seed_facts import FACTS
 from tests.text import missing_in_order, squash, visible_text
 
@@ -638,3 +639,18 @@ def test_public_search_for_ocr_finds_the_passage_written_with_a_cyrillic_o(clien
     assert "<mark>ＡＩ－ОＣＲ</mark>" in html or "<mark>ОＣＲ</mark>" in html
     assert 'href="/reports/2020/digital-administration/#i' in html
     assert "見つかりませんでした" not in visible_text(html)
+
+
+def test_every_mistake_of_the_corpus_is_found_and_nothing_else(seed_check):
+    seed_document, seed_findings = seed_check
+    document, injections = corpus(seed_document)
+    result = score(
+        seed_document, seed_findings, document, injections, run_rules(document, RULES, Config())
+    )
+    for injection in result.missed:
+        print("missed", injection)
+    for finding in result.false:
+        print("false", finding.rule, finding.place, finding.excerpt)
+    assert len(injections) >= 60
+    assert {i.rule for i in injections} == {r.id for r in RULES}
+    assert result.recall >= 0.95 and result.precision >= 0.95
