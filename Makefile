@@ -49,7 +49,8 @@ lint: install
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/lint-imports
 
-# Every figure beside its anchor, in one run (bench/scale.py, which runs the others):
+# 表記チェック's precision, recall and check time first (bench/proofreading.py, seconds), then
+# every figure beside its anchor, in one run (bench/scale.py, which runs the others):
 # bench/pdf.py (PDF render time, pages, size and peak memory: the seed report and one ten times
 # its size), bench/imports.py (10,000 settlement rows beside a plain bulk_create), draft render at
 # 1×/10×/100×, search on the 30 × 100 demo data on SQLite and PostgreSQL, bench/explain.py (EXPLAIN
@@ -57,6 +58,7 @@ lint: install
 # under gunicorn beside a static file, wrk). About 10 minutes; the first run also builds the demo
 # data (kept in /tmp and in the bench_scale database), about 8 more. Uses Redis when it answers.
 bench: install bench-tools
+	$(BIN)/python bench/proofreading.py
 	$(BIN)/python bench/scale.py
 
 bench-tools:

@@ -84,8 +84,8 @@ def build(database: Path) -> None:
 
 def render(slug: str) -> bytes:
     """Load the report, build its printed HTML and lay it out, all in this process."""
-    from publication.tree import get_report
     from publication import pdf
+    from publication.tree import get_report
 
     html = pdf.report_html(get_report(2020, slug))
     return pdf.write_pdf(html, pdf.StaticFilesFetcher())

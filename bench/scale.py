@@ -131,8 +131,8 @@ def search_child() -> dict:
     """Each query through the search page (query, paging and template), median of runs."""
     from django.test import Client
 
-    from publication.models import SearchEntry
     from public import search
+    from publication.models import SearchEntry
 
     client = Client()
     results = {}

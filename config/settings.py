@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "public",
     "editorial",
     "importers",
+    "proofreading",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,6 @@ way and matched with ``contains``, which behaves alike on SQLite and PostgreSQL.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -48,7 +47,7 @@ def _normalised_with_positions(text: str) -> tuple[str, list[int]]:
     character, so that a match in the normalised form can be mapped back."""
     chars, positions = [], []
     for index, char in enumerate(text):
-        for normal in unicodedata.normalize("NFKC", char).lower():
+        for normal in normalize(char):
             chars.append(normal)
             positions.append(index)
     return "".join(chars), positions

@@ -1,17 +1,17 @@
 """A report's body as HTML (the same templates for the web page and the PDF), and the forms of
 its text that pages and search read."""
 
-import unicodedata
-
 from django.template.loader import render_to_string
 
+from organisation.normalise import search_form
 from publication.tree import ReportTree
 from reports.models import Report
 
 
 def normalize(text: str) -> str:
-    """The form search compares: NFKC (full-width → half-width) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """The form search compares: look-alike Cyrillic and Greek letters as Latin, NFKC
+    (full-width → half-width) and lower case."""
+    return search_form(text)
 
 
 def body_html(report: Report, tree: ReportTree) -> str:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProofreadingConfig(AppConfig):
+    name = "proofreading"
+    verbose_name = "表記チェック"
