@@ -272,11 +272,11 @@ class ReportAdmin(
         if not self.has_view_permission(request, report):
             raise PermissionDenied
         try:
-            name = pdf_for(report)
+            name, edition = pdf_for(report)
         except PdfError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(reverse("admin:reports_report_change", args=[pk]))
-        return pdf_response(default_storage.open(name), report)
+        return pdf_response(default_storage.open(name), report, edition)
 
     def retry_pdf_view(self, request, pk):
         if request.method != "POST":

@@ -181,12 +181,13 @@ def report_pdf(request, year, slug):
         )
         response["Retry-After"] = "60"
         return response
-    return pdf_response(edition.pdf.open("rb"), edition.report)
+    return pdf_response(edition.pdf.open("rb"), edition.report, edition)
 
 
-def pdf_response(file, report) -> FileResponse:
+def pdf_response(file, report, edition=None) -> FileResponse:
+    """A PDF named after what it is: its edition, or a draft (``edition`` None)."""
     response = FileResponse(file, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(report)
+    response["Content-Disposition"] = content_disposition(report, edition)
     return response
 
 
