@@ -19,6 +19,7 @@ urlpatterns = [
     path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),

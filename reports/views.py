@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseServerError
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
@@ -465,6 +466,11 @@ def search(request):
             "pagination_query": urlencode({"q": query}),
         },
     )
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links (the admin's pages link none)."""
+    return redirect(static("favicon.ico"))
 
 
 def robots_txt(request):

@@ -128,6 +128,14 @@ def test_seed_pdf_has_every_fact_in_the_seed_order(seed_pdf):
     assert missing_in_order("\n".join(seed_pdf.pages), FACTS) == []
 
 
+def test_seed_pdf_keeps_katakana_words_of_table_cells_on_one_line(seed_pdf):
+    text = "\n".join(seed_pdf.pages)
+
+    # The contract of 8: 市町村のデジタル化推進に係るアドバイザー業務, once 「ア／ドバイザー」.
+    assert re.search(r"係る\s*アドバイザー\s*業務", text)
+    assert not re.search(r"[ァ-ヺ]\n[ァ-ヺー]+業務", text)
+
+
 def test_seed_pdf_renders_every_glyph_without_a_warning(seed_pdf):
     assert not [m for m in seed_pdf.warnings if ".notdef" in m or "glyph" in m]
     assert seed_pdf.warnings == []
