@@ -16,7 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from budgets.models import AmountKind, Municipality, SubsidyProgramme, Vendor
-from reports import notation
+from reports import notation, redline
 from reports import search as search_module
 from reports.charts import bar_chart
 from reports.models import (
@@ -183,6 +183,29 @@ def report_pdf(request, year, slug):
         response["Retry-After"] = "60"
         return response
     return pdf_response(edition.pdf.open("rb"), edition.report, edition)
+
+
+def edition_changes(request, year, slug, number):
+    """What an edition changed from the one before it: 改訂履歴 with its differences. Both
+    sides are published editions' frozen data; a draft has no edition and cannot appear."""
+    editions = Edition.objects.select_related(
+        "report__fiscal_year", "report__division__department"
+    ).defer("html")
+    edition = get_object_or_404(
+        editions,
+        report__fiscal_year__year=year,
+        report__division__slug=slug,
+        number=number,
+        number__gt=1,
+    )
+    previous = get_object_or_404(editions, report=edition.report, number=number - 1)
+    context = {
+        "report": edition.report,
+        "edition": edition,
+        "previous": previous,
+        "changes": redline.compare(previous.data, edition.data),
+    }
+    return render(request, "reports/edition_changes.html", context)
 
 
 def pdf_response(file, report, edition=None) -> FileResponse:
