@@ -6,10 +6,6 @@ from config.health import healthz
 from public import views as public
 from public.sitemaps import SITEMAPS
 
-admin.site.site_header = "事務事業実績 管理"
-admin.site.site_title = "事務事業実績 管理"
-admin.site.index_title = "管理メニュー"
-
 urlpatterns = [
     path("", public.home, name="home"),
     path("search/", public.search, name="search"),
@@ -19,6 +15,7 @@ urlpatterns = [
     path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),

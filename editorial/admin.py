@@ -21,8 +21,11 @@ from organisation.permissions import (
     scope,
 )
 from programs.admin import TopInitiativeInline
+from publication import redline
 from publication.models import Edition
 from publication.pdf import PdfError, pdf_for, pdf_response, retry_pdf
+from publication.serializers import report_data
+from publication.tree import load_report
 from reports import workflow
 from reports.editing import touch_report
 from reports.models import Report, ReportTransition, Section
@@ -40,6 +43,29 @@ class CommentForm(forms.Form):
     comment = forms.CharField(
         label="コメント", widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), required=False
     )
+
+
+DRAFT = "draft"
+
+
+def _draft_data(report):
+    """A report's current content in the form editions keep their data."""
+    return report_data(load_report(report))
+
+
+class CompareForm(forms.Form):
+    old = forms.ChoiceField(label="比べる元")
+    new = forms.ChoiceField(label="比べる先")
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old"].choices = self.fields["new"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("old") and cleaned.get("old") == cleaned.get("new"):
+            raise forms.ValidationError("違う版を選んでください。")
+        return cleaned
 
 
 class PublishForm(forms.Form):
@@ -112,6 +138,11 @@ class ReportAdmin(
                 name="reports_report_workflow",
             ),
             path(
+                "<int:pk>/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="reports_report_compare",
+            ),
+            path(
                 "<int:pk>/pdf/",
                 self.admin_site.admin_view(self.pdf_preview_view),
                 name="reports_report_pdf_preview",
@@ -177,7 +208,46 @@ class ReportAdmin(
             "form": form,
             "action_title": title,
         }
+        if action == "publish":
+            # The approver sees what this edition will change before publishing it.
+            current = report.editions.filter(is_current=True).defer("html").first()
+            if current is not None:
+                context["current"] = current
+                context["changes"] = redline.compare(current.data, _draft_data(report))
         return render(request, "admin/reports/report/workflow.html", context)
+
+    def compare_view(self, request, pk):
+        """The redline between any two editions of a report, or an edition and the current
+        content (下書き)."""
+        report = get_object_or_404(
+            scope(
+                Report.objects.select_related("fiscal_year", "division__department"), request.user
+            ),
+            pk=pk,
+        )
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        editions = {e.number: e for e in report.editions.defer("html").order_by("number")}
+        choices = [(str(n), f"{e.label}（{e.published_at:%Y-%m-%d}）") for n, e in editions.items()]
+        choices.append((DRAFT, "今の原稿（下書き）"))
+        latest = max(editions, default=None)
+        default_new = str(latest) if latest and latest > 1 else DRAFT
+        default_old = str(latest - 1) if latest and latest > 1 else str(latest or "")
+        form = CompareForm(request.GET or {"old": default_old, "new": default_new}, choices=choices)
+        changes = None
+        if form.is_valid():
+            versions = [form.cleaned_data["old"], form.cleaned_data["new"]]
+            data = [_draft_data(report) if v == DRAFT else editions[int(v)].data for v in versions]
+            changes = redline.compare(*data)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{report}：版の比較",
+            "opts": self.model._meta,
+            "original": report,
+            "form": form,
+            "changes": changes,
+        }
+        return render(request, "admin/reports/report/compare.html", context)
 
     def pdf_preview_view(self, request, pk):
         """The PDF of the report as it is now, in any state, for staff who may see it."""
@@ -190,11 +260,11 @@ class ReportAdmin(
         if not self.has_view_permission(request, report):
             raise PermissionDenied
         try:
-            name = pdf_for(report)
+            name, edition = pdf_for(report)
         except PdfError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(reverse("admin:reports_report_change", args=[pk]))
-        return pdf_response(default_storage.open(name), report)
+        return pdf_response(default_storage.open(name), report, edition)
 
     def retry_pdf_view(self, request, pk):
         if request.method != "POST":

@@ -435,7 +435,8 @@ def _current_or_404(year: int, slug: str, *, with_data: bool = False) -> Edition
 
 
 def _file_stem(edition: Edition) -> tuple[str, str]:
-    """The Japanese and ASCII beginnings of a report's file names: R02_デジタル行政推進課."""
+    """The Japanese and ASCII beginnings of a report's file names: R02_デジタル行政推進課.
+    Each file name ends with its edition (_第2版), as the PDF's does."""
     report = edition.report
     short = notation.fiscal_year_short(report.fiscal_year.year)
     return f"{short}_{report.division.name}", f"{short}_{report.division.slug}"
@@ -458,8 +459,8 @@ def report_csv(request, year, slug, dataset):
         build,
         etag=_etag(dataset.slug, _size_key(edition)),
         last_modified=edition.published_at,
-        filename=f"{stem}_{dataset.title}.csv",
-        fallback=f"{ascii_stem}_{dataset.slug}.csv",
+        filename=f"{stem}_{dataset.title}_{edition.label}.csv",
+        fallback=f"{ascii_stem}_{dataset.slug}_ed{edition.number}.csv",
     )
 
 
@@ -475,8 +476,8 @@ def report_json_download(request, year, slug):
         ),
         etag=_etag("json", _size_key(edition)),
         last_modified=edition.published_at,
-        filename=f"{stem}_事務事業実績.json",
-        fallback=f"{ascii_stem}_jimujigyo.json",
+        filename=f"{stem}_事務事業実績_{edition.label}.json",
+        fallback=f"{ascii_stem}_jimujigyo_ed{edition.number}.json",
     )
 
 

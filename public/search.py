@@ -82,12 +82,43 @@ def highlight(text: str, words: list[str]) -> SafeString:
     return mark_safe("".join(out))
 
 
+# Letters and digits of Latin script, half- and full-width: a cut between two of them splits a
+# word (「…ech大阪」 of GovTech大阪).
+_LATIN = re.compile(r"[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+# A snippet cut just before the match starts after one of these if it comes soon enough.
+_CLAUSE_ENDS = "。、．，！？」』）) \u3000"
+CLAUSE_SEARCH = 20
+
+
+def _splits_word(text: str, position: int) -> bool:
+    return 0 < position < len(text) and all(
+        _LATIN.match(c) for c in text[position - 1 : position + 1]
+    )
+
+
+def _snippet_start(text: str, match: int) -> int:
+    """Where a snippet of ``text`` around a match at ``match`` begins: after a clause break
+    near the cut, else not inside a Latin word."""
+    start = max(0, match - SNIPPET_BEFORE)
+    if start == 0:
+        return 0
+    for offset, char in enumerate(text[start : min(start + CLAUSE_SEARCH, match)]):
+        if char in _CLAUSE_ENDS:
+            return start + offset + 1
+    while _splits_word(text, start):
+        start -= 1
+    return start
+
+
 def snippet(text: str, words: list[str]) -> SafeString:
-    """The part of ``text`` around its first match, highlighted, on one line."""
+    """The part of ``text`` around its first match, highlighted, on one line; it neither
+    starts nor ends inside a word of Latin letters."""
     text = re.sub(r"\s*\n\s*", " ", text.strip())
     spans = _matches(text, words)
-    start = max(0, spans[0][0] - SNIPPET_BEFORE) if spans else 0
+    start = _snippet_start(text, spans[0][0]) if spans else 0
     end = min(len(text), start + SNIPPET_LENGTH)
+    while _splits_word(text, end):
+        end += 1
     part = highlight(text[start:end], words)
     return mark_safe(("…" if start else "") + part + ("…" if end < len(text) else ""))
 

@@ -8,4 +8,9 @@ urlpatterns = [
     path("<int:year>/", views.year_detail, name="year"),
     path("<int:year>/<slug:slug>/", views.report_detail, name="report"),
     path("<int:year>/<slug:slug>.pdf", views.report_pdf, name="report_pdf"),
+    path(
+        "<int:year>/<slug:slug>/editions/<int:number>/",
+        views.edition_changes,
+        name="edition_changes",
+    ),
 ]

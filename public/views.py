@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseServerError
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
@@ -20,6 +21,7 @@ from organisation.models import FiscalYear
 from organisation.notation import fiscal_year_label, year_on_year, yen
 from public import search as search_module
 from public.charts import bar_chart
+from publication import redline
 from publication.models import (
     Edition,
     PublishedAmount,
@@ -171,7 +173,30 @@ def report_pdf(request, year, slug):
         )
         response["Retry-After"] = "60"
         return response
-    return pdf_response(edition.pdf.open("rb"), edition.report)
+    return pdf_response(edition.pdf.open("rb"), edition.report, edition)
+
+
+def edition_changes(request, year, slug, number):
+    """What an edition changed from the one before it: 改訂履歴 with its differences. Both
+    sides are published editions' frozen data; a draft has no edition and cannot appear."""
+    editions = Edition.objects.select_related(
+        "report__fiscal_year", "report__division__department"
+    ).defer("html")
+    edition = get_object_or_404(
+        editions,
+        report__fiscal_year__year=year,
+        report__division__slug=slug,
+        number=number,
+        number__gt=1,
+    )
+    previous = get_object_or_404(editions, report=edition.report, number=number - 1)
+    context = {
+        "report": edition.report,
+        "edition": edition,
+        "previous": previous,
+        "changes": redline.compare(previous.data, edition.data),
+    }
+    return render(request, "reports/edition_changes.html", context)
 
 
 # The public site beyond the report itself: home, expenditure items, subsidy awards,
@@ -443,6 +468,11 @@ def search(request):
             "pagination_query": urlencode({"q": query}),
         },
     )
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links (the admin's pages link none)."""
+    return redirect(static("favicon.ico"))
 
 
 def robots_txt(request):

@@ -109,15 +109,24 @@ class StaticFilesFetcher(URLFetcher):
         return self.file_for(f"file://{self.static_prefix}{relative}")
 
 
-def document_html(report, body: str) -> str:
-    """The HTML that is printed: a report body (``_report_body.html``) in the print wrapper."""
+def document_html(report, body: str, edition=None) -> str:
+    """The HTML that is printed: a report body (``_report_body.html``) in the print wrapper.
+
+    Every copy says what it is: an edition prints 第N版 and its date (and from 第2版 a page of
+    改訂履歴); without an edition the copy is a draft, marked 下書き on every page and in its
+    metadata.
+    """
+    history = []
+    if edition is not None and edition.number > 1:
+        history = edition.report.editions.filter(number__lte=edition.number).order_by("number")
     return render_to_string(
-        "reports/report_pdf.html", {"report": report, "body": body, **site(None)}
+        "reports/report_pdf.html",
+        {"report": report, "body": body, "edition": edition, "history": history, **site(None)},
     )
 
 
 def report_html(report, tree=None) -> str:
-    """The printed HTML of ``report`` as it is now, drafts included."""
+    """The printed HTML of ``report`` as it is now, as a draft."""
     return document_html(
         report, body_html(report, tree if tree is not None else load_report(report))
     )
@@ -125,7 +134,20 @@ def report_html(report, tree=None) -> str:
 
 def edition_html(edition) -> str:
     """The printed HTML of a published edition, from the body frozen when it was published."""
-    return document_html(edition.report, edition.html)
+    return document_html(edition.report, edition.html, edition)
+
+
+def current_copy(report, tree=None):
+    """The printed HTML of ``report`` as it is now, and the edition it is (None: a draft).
+
+    Content that is exactly the current edition's prints as that edition, so that a preview of
+    an unchanged report is the published PDF and not a second, differently marked copy.
+    """
+    body = body_html(report, tree if tree is not None else load_report(report))
+    edition = report.editions.filter(is_current=True, html=body).defer("data").first()
+    if edition is not None:
+        return edition_html(edition), edition
+    return document_html(report, body), None
 
 
 def pdf_name(html: str) -> str:
@@ -149,9 +171,11 @@ def cached_pdf(html: str) -> str:
     return name
 
 
-def pdf_for(report, tree=None) -> str:
-    """The stored PDF of ``report`` as it is now (a storage name); the admin's preview."""
-    return cached_pdf(report_html(report, tree))
+def pdf_for(report, tree=None):
+    """The stored PDF of ``report`` as it is now (a storage name) and the edition it is, or
+    None for a draft; the admin's preview."""
+    html, edition = current_copy(report, tree)
+    return cached_pdf(html), edition
 
 
 def edition_pdf_bytes(edition) -> bytes:
@@ -165,19 +189,21 @@ def render_report_pdf(report) -> bytes:
     return render_pdf(report_html(report))
 
 
-def download_filename(report) -> str:
-    """R02_デジタル行政推進課_事務事業実績.pdf"""
+def download_filename(report, edition=None) -> str:
+    """R02_デジタル行政推進課_事務事業実績_第1版.pdf; a draft's ends in _下書き.pdf."""
     short = notation.fiscal_year_short(report.fiscal_year.year)
-    return f"{short}_{report.division.name}_事務事業実績.pdf"
+    copy = edition.label if edition is not None else "下書き"
+    return f"{short}_{report.division.name}_事務事業実績_{copy}.pdf"
 
 
-def content_disposition(report, disposition: str = "inline") -> str:
+def content_disposition(report, edition=None, disposition: str = "inline") -> str:
     """RFC 6266: the Japanese file name, and an ASCII one for clients that cannot read it."""
     short = notation.fiscal_year_short(report.fiscal_year.year)
-    fallback = f"{short}_{report.division.slug}_jimujigyo.pdf"
+    copy = f"ed{edition.number}" if edition is not None else "draft"
+    fallback = f"{short}_{report.division.slug}_jimujigyo_{copy}.pdf"
     return (
         f'{disposition}; filename="{fallback}"; '
-        f"filename*=UTF-8''{quote(download_filename(report))}"
+        f"filename*=UTF-8''{quote(download_filename(report, edition))}"
     )
 
 
@@ -288,7 +314,8 @@ def retry_pdf(edition: Edition) -> None:
     render_edition_pdf.enqueue(edition.pk)
 
 
-def pdf_response(file, report) -> FileResponse:
+def pdf_response(file, report, edition=None) -> FileResponse:
+    """A PDF named after what it is: its edition, or a draft (``edition`` None)."""
     response = FileResponse(file, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(report)
+    response["Content-Disposition"] = content_disposition(report, edition)
     return response

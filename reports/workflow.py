@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.module_loading import import_string
 
-from organisation.permissions import can_approve, can_edit
+from organisation.models import DivisionRole
+from organisation.permissions import can_approve, can_edit, divisions_for
 from reports.models import Report, ReportTransition
 
 
@@ -78,3 +80,48 @@ def publish(report: Report, user, change_note: str = ""):
     edition = freeze_edition(report, approver=user, change_note=change_note.strip())
     _record(report, ReportTransition.Action.PUBLISH, Report.Status.PUBLISHED, user, change_note)
     return edition
+
+
+# What waits for a person: the admin index lists it.
+
+
+def _with_transitions(reports):
+    """``reports`` with their transitions, newest first, read in one more query."""
+    transitions = ReportTransition.objects.select_related("user").order_by("-at", "-id")
+    return reports.select_related("fiscal_year", "division", "last_edited_by").prefetch_related(
+        Prefetch("transitions", queryset=transitions, to_attr="recent_transitions")
+    )
+
+
+def awaiting_approval(user) -> list[tuple[Report, ReportTransition | None]]:
+    """Reports in 確認依頼 in the divisions ``user`` approves, oldest request first, each with
+    the request (who submitted, when, the comment)."""
+    if not user.has_perm("reports.publish_report"):
+        return []
+    reports = Report.objects.filter(
+        status=Report.Status.REVIEW, division__in=divisions_for(user, DivisionRole.Role.APPROVER)
+    )
+    waiting = []
+    for report in _with_transitions(reports):
+        submitted = next(
+            (t for t in report.recent_transitions if t.action == ReportTransition.Action.SUBMIT),
+            None,
+        )
+        waiting.append((report, submitted))
+    return sorted(waiting, key=lambda pair: pair[1].at if pair[1] else pair[0].updated_at)
+
+
+def editors_work(user) -> tuple[list[tuple[Report, ReportTransition]], list[Report]]:
+    """For an editor: the reports of their divisions sent back to them (with the approver's
+    comment), and their other drafts."""
+    reports = Report.objects.filter(
+        status=Report.Status.DRAFT, division__in=divisions_for(user, DivisionRole.Role.EDITOR)
+    ).order_by("-fiscal_year__year", "division__department__order", "division__order")
+    sent_back, drafts = [], []
+    for report in _with_transitions(reports):
+        latest = report.recent_transitions[0] if report.recent_transitions else None
+        if latest and latest.action == ReportTransition.Action.SEND_BACK:
+            sent_back.append((report, latest))
+        else:
+            drafts.append(report)
+    return sent_back, drafts

@@ -97,3 +97,18 @@ def filled_report(size: int = 1, year: int = 2020, status=Report.Status.PUBLISHE
     if status == Report.Status.PUBLISHED:
         freeze_edition(r)
     return r
+
+
+def three_changes(seed: Report) -> None:
+    """Change the seed in three ways a redline must show, and nothing else: one sentence of
+    ペーパーレス, the LGWAN levy of 令和２年度, and キャッシュレス moved before はんこレス."""
+    paperless = Initiative.objects.get(title="ペーパーレス", section__report=seed)
+    paperless.body = paperless.body.replace("一時貸出を行った。", "一時貸出を拡充した。")
+    paperless.save()
+    SettlementAmount.objects.filter(item__code="lgwan-levy", fiscal_year__year=2020).update(
+        amount=38_000_000
+    )
+    cashless = Initiative.objects.get(title="キャッシュレス", section__report=seed)
+    siblings = list(cashless.parent.children.exclude(pk=cashless.pk).order_by("order", "id"))
+    for order, initiative in enumerate([cashless, *siblings]):
+        Initiative.objects.filter(pk=initiative.pk).update(order=order)

@@ -201,13 +201,13 @@ def test_amounts_header_names_the_unit(client, seed):
     [
         (
             f"{REPORT}/data/amounts.csv",
-            "R02_デジタル行政推進課_決算額・予算額.csv",
-            "R02_digital-administration_amounts.csv",
+            "R02_デジタル行政推進課_決算額・予算額_第1版.csv",
+            "R02_digital-administration_amounts_ed1.csv",
         ),
         (
             f"{REPORT}.json",
-            "R02_デジタル行政推進課_事務事業実績.json",
-            "R02_digital-administration_jimujigyo.json",
+            "R02_デジタル行政推進課_事務事業実績_第1版.json",
+            "R02_digital-administration_jimujigyo_ed1.json",
         ),
         ("/data/awards.csv", "事務事業実績_補助金採択事業_全年度.csv", "jimujigyo_awards.csv"),
     ],
@@ -323,6 +323,8 @@ def test_superseded_edition_never_appears_in_downloads_or_on_the_data_page(clien
         assert len(awards) == 6
         assert {r["版"] for r in awards} == {"2"}
     assert json.loads(client.get(f"{REPORT}.json").content)["edition"]["number"] == 2
+    for url in [f"{REPORT}/data/awards.csv", f"{REPORT}.json"]:
+        assert quote("_第2版.") in client.get(url)["Content-Disposition"]
     page = squash(visible_text(client.get("/data/").content.decode()))
     assert "第2版" in page
     assert "第1版" not in page

@@ -7,6 +7,7 @@ import multiprocessing
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,11 +19,16 @@ from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from pypdf import PdfReader
 
+from organisation import notation
 from programs.models import Initiative, MarkerStyle
 from publication import pdf
+from publication.models import Edition
 from publication.pdf import retry_pdf
+from publication.publishing import freeze_edition
+from publication.rendering import body_html
 from publication.tree import load_report
 from reports.models import Report
 from tests import factories
@@ -33,6 +39,9 @@ from tests.text import missing_in_order, squash
 BIZ_UD_FONTS = {"BIZ-UDMincho", "BIZ-UDGothic", "BIZ-UDGothic-Bold"}
 PDF_URL = "/reports/2020/digital-administration.pdf"
 PRINT_CSS = '<link rel="stylesheet" href="/static/css/print.css">'
+# The seed is printed as a first edition published on this day.
+PUBLISHED_AT = datetime(2021, 6, 30, 10, 0)
+STAMP = "第1版\u3000令和３年６月30日公開"
 
 
 class WarningsCaught(logging.Handler):
@@ -68,13 +77,15 @@ class Rendered:
 
 @pytest.fixture(scope="module")
 def seed_pdf(django_db_setup, django_db_blocker) -> Rendered:
-    """The seed report rendered once for the whole module (rendering takes about a second)."""
+    """The seed report as its first edition, rendered once for the whole module (rendering
+    takes about a second)."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("loaddata", "fy2020", verbosity=0)
         report = Report.objects.get(fiscal_year__year=2020, division__slug="digital-administration")
         tree = load_report(report)
+        edition = Edition(report=report, number=1, published_at=timezone.make_aware(PUBLISHED_AT))
         with WarningsCaught() as caught:
-            content = pdf.render_pdf(pdf.report_html(report, tree))
+            content = pdf.render_pdf(pdf.document_html(report, body_html(report, tree), edition))
         numbered = {
             node.heading: [
                 child.heading for child in node.children if child.style == MarkerStyle.PAREN
@@ -120,6 +131,14 @@ def test_seed_pdf_has_every_fact_in_the_seed_order(seed_pdf):
     assert missing_in_order("\n".join(seed_pdf.pages), FACTS) == []
 
 
+def test_seed_pdf_keeps_katakana_words_of_table_cells_on_one_line(seed_pdf):
+    text = "\n".join(seed_pdf.pages)
+
+    # The contract of 8: 市町村のデジタル化推進に係るアドバイザー業務, once 「ア／ドバイザー」.
+    assert re.search(r"係る\s*アドバイザー\s*業務", text)
+    assert not re.search(r"[ァ-ヺ]\n[ァ-ヺー]+業務", text)
+
+
 def test_seed_pdf_renders_every_glyph_without_a_warning(seed_pdf):
     assert not [m for m in seed_pdf.warnings if ".notdef" in m or "glyph" in m]
     assert seed_pdf.warnings == []
@@ -148,7 +167,7 @@ def test_seed_pdf_metadata(seed_pdf):
     info = reader.metadata
     catalog = reader.trailer["/Root"]
 
-    assert info.title == "令和２年度 デジタル行政推進課 事務事業実績"
+    assert info.title == "令和２年度 デジタル行政推進課 事務事業実績 第1版"
     assert info.author == "大阪府 スマートシティ戦略部 デジタル行政推進課"
     assert "デジタル行政推進課" in info.subject
     assert re.fullmatch(r"D:\d{14}\+09'00", info["/CreationDate"])
@@ -169,7 +188,7 @@ def test_seed_pdf_opens_with_a_title_page_and_a_contents_page(seed_pdf):
     title_page, contents = seed_pdf.pages[:2]
 
     assert squash(title_page) == squash(
-        "令和２年度スマートシティ戦略部デジタル行政推進課事務事業実績"
+        f"令和２年度スマートシティ戦略部デジタル行政推進課事務事業実績{STAMP}"
     )
     assert squash("目次") in squash(contents)
     # Each entry ends with the page its bookmark leads to.
@@ -181,11 +200,11 @@ def test_seed_pdf_opens_with_a_title_page_and_a_contents_page(seed_pdf):
         assert re.search(rf"{re.escape(squash(item.title))}\.+{page}", squash(contents))
 
 
-def test_seed_pdf_pages_have_a_running_header_and_a_numbered_footer(seed_pdf):
+def test_seed_pdf_pages_have_a_running_header_and_a_footer_with_page_and_edition(seed_pdf):
     for number, text in enumerate(seed_pdf.pages[1:], start=2):
         lines = text.splitlines()
         assert lines[-2].startswith("令和２年度\u3000デジタル行政推進課")
-        assert squash(lines[-1]) == squash(f"事務事業実績－{number}－")
+        assert squash(lines[-1]) == squash(f"事務事業実績－{number}－{STAMP}")
     assert seed_pdf.pages[2].splitlines()[-2].endswith("企画調整グループ")
 
 
@@ -413,8 +432,8 @@ def test_public_pdf_has_a_japanese_file_name_with_an_ascii_fallback(client, seed
     fallback, encoded = re.fullmatch(
         r"inline; filename=\"([\x20-\x7e]+)\"; filename\*=UTF-8''([\x21-\x7e]+)", disposition
     ).groups()
-    assert fallback == "R02_digital-administration_jimujigyo.pdf"
-    assert unquote(encoded) == "R02_デジタル行政推進課_事務事業実績.pdf"
+    assert fallback == "R02_digital-administration_jimujigyo_ed1.pdf"
+    assert unquote(encoded) == "R02_デジタル行政推進課_事務事業実績_第1版.pdf"
 
 
 def test_export_report_writes_the_pdf(seed, tmp_path):
@@ -422,6 +441,66 @@ def test_export_report_writes_the_pdf(seed, tmp_path):
     call_command("export_report", "2020", "digital-administration", format="pdf", output=out)
 
     reader = PdfReader(out)
-    assert reader.metadata.title == "令和２年度 デジタル行政推進課 事務事業実績"
+    assert reader.metadata.title == "令和２年度 デジタル行政推進課 事務事業実績 第1版"
     with pytest.raises(CommandError, match="--output"):
         call_command("export_report", "2020", "digital-administration", format="pdf")
+
+
+# Every copy says which it is
+
+
+def test_second_edition_prints_its_number_and_date_and_a_revision_page(seed):
+    note = "はんこレスの取組状況を更新"
+    Initiative.objects.filter(title="はんこレス").update(body="押印義務の見直しを完了した。")
+    second = freeze_edition(seed, change_note=note)
+    date = notation.japanese_date(timezone.localdate(second.published_at))
+
+    reader = PdfReader(io.BytesIO(pdf.render_pdf(pdf.edition_html(second))))
+    pages = [page.extract_text() for page in reader.pages]
+
+    assert f"第2版\u3000{date}公開" in pages[0]
+    for text in pages[1:]:
+        assert text.splitlines()[-1].endswith(f"第2版\u3000{date}公開")
+    revisions = pages[-1]
+    assert squash("改訂履歴版公開日改訂内容") in squash(revisions)
+    assert squash(f"第1版{date}初版") in squash(revisions)
+    assert squash(f"第2版{date}{note}") in squash(revisions)
+    assert [item.title for item in reader.outline if not isinstance(item, list)][-1] == "改訂履歴"
+    assert reader.metadata.title.endswith("第2版")
+
+
+def test_first_edition_has_no_revision_page(seed_pdf):
+    assert "改訂履歴" not in "".join(seed_pdf.pages)
+
+
+def test_preview_of_a_draft_says_draft_on_every_page_in_its_name_and_metadata(
+    client, seed, editor_a
+):
+    Initiative.objects.filter(title="はんこレス").update(body="押印義務の見直しを完了した。")
+    client.force_login(editor_a)
+
+    response = client.get(f"/admin/reports/report/{seed.pk}/pdf/")
+
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert 'filename="R02_digital-administration_jimujigyo_draft.pdf"' in disposition
+    assert unquote(disposition.split("UTF-8''")[1]).endswith("_事務事業実績_下書き.pdf")
+    reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) > 10
+    assert [n for n, text in enumerate(pages, 1) if "下書き" not in text] == []
+    assert "押印義務の見直しを完了した。" in squash("".join(pages))
+    assert "第1版" not in "".join(pages)
+    assert "下書き" in reader.metadata.title
+    assert "下書き" in reader.metadata["/Keywords"]
+
+
+def test_preview_of_unchanged_content_is_the_current_edition(client, seed, editor_a):
+    client.force_login(editor_a)
+
+    response = client.get(f"/admin/reports/report/{seed.pk}/pdf/")
+
+    assert unquote(response["Content-Disposition"].split("UTF-8''")[1]).endswith("_第1版.pdf")
+    reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    assert "下書き" not in "".join(page.extract_text() for page in reader.pages)
+    assert reader.metadata.title.endswith("第1版")

@@ -453,6 +453,16 @@ def test_snippet_maps_a_normalised_match_back_to_the_original_text():
     assert snippet.startswith("…") and snippet.endswith("…") and "<mark>ＩＣＴ</mark>" in snippet
 
 
+def test_snippet_never_starts_inside_a_word():
+    words = search.terms("大阪")
+
+    latin = search.snippet("い" * 10 + "GovTech" + "う" * 36 + "大阪", words)
+    clause = search.snippet("あ" * 20 + "の会議。" + "え" * 24 + "大阪", words)
+
+    assert latin.startswith("…GovTech")
+    assert clause.startswith("…え")
+
+
 # Sitemap and robots.txt
 
 

@@ -1,9 +1,12 @@
 """Template filters for Japanese notation; each renders None as an empty string."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from organisation import notation
 
@@ -43,3 +46,17 @@ def yen(amount: int | None) -> str:
 @register.filter
 def thousand_yen(amount_yen: int | None) -> str:
     return "" if amount_yen is None else notation.thousand_yen(amount_yen)
+
+
+# A run of katakana (with ー and ・ inside it) is one word: a line break inside it
+# (ア／ドバイザー) misreads, and neither browsers nor WeasyPrint know Japanese words.
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc\uff66-\uff9f][\u30a1-\u30fc\uff66-\uff9f]+")
+
+
+@register.filter(needs_autoescape=True)
+def keep_words(text: str | None, autoescape=True) -> str:
+    """``text`` with each katakana word kept on one line (``<span class="word">``)."""
+    if text is None:
+        return ""
+    escaped = conditional_escape(text) if autoescape else text
+    return mark_safe(_KATAKANA_WORD.sub(r'<span class="word">\g<0></span>', escaped))

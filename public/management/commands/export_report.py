@@ -57,7 +57,7 @@ class Command(BaseCommand):
         if not output:
             raise CommandError("PDFは --output で出力先のファイルを指定してください。")
         try:
-            name = pdf_for(report)
+            name, _ = pdf_for(report)
         except PdfError as error:
             raise CommandError(str(error)) from None
         with default_storage.open(name) as stored:
