@@ -111,6 +111,12 @@ class ExpenditureItem(models.Model):
         "費目コード", max_length=60, unique=True, help_text="半角英数字とハイフン。例：lgwan-levy"
     )
     name = models.CharField("費目名", max_length=200)
+    qualifier = models.CharField(
+        "区別",
+        max_length=60,
+        blank=True,
+        help_text="同じ名前の費目を見分けるための短い言葉。例：LGWAN、公的個人認証",
+    )
 
     history = HistoricalRecords()
 
@@ -119,7 +125,12 @@ class ExpenditureItem(models.Model):
         verbose_name = verbose_name_plural = "費目"
 
     def __str__(self):
-        return self.name
+        return f"{self.name}（{self.qualifier}）" if self.qualifier else self.name
+
+
+class Unit(models.TextChoices):
+    YEN = "yen", "円"
+    THOUSAND_YEN = "thousand", "千円"
 
 
 class AmountKind(models.TextChoices):
@@ -137,7 +148,12 @@ class SettlementAmount(models.Model):
     kind = models.CharField(
         "種類", max_length=12, choices=AmountKind.choices, default=AmountKind.SETTLEMENT
     )
-    amount = models.BigIntegerField("金額（円）", validators=[MinValueValidator(0, NOT_NEGATIVE)])
+    amount = models.BigIntegerField(
+        "金額",
+        validators=[MinValueValidator(0, NOT_NEGATIVE)],
+        help_text="「単位」で選んだ単位のまま保存します（5,318千円は 5318 と千円）。",
+    )
+    unit = models.CharField("単位", max_length=10, choices=Unit.choices, default=Unit.YEN)
     period_label = models.CharField(
         "期間の注記", max_length=30, blank=True, help_text="年度の一部だけの額のとき。例：～９月末"
     )
@@ -161,12 +177,17 @@ class SettlementAmount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.item} {self.fiscal_year.label} {comma(self.amount)}円"
+        return f"{self.item} {self.fiscal_year.label} {self.display}"
 
+    @property
+    def display(self) -> str:
+        """The amount as typed, with its unit: 5,318千円."""
+        return f"{comma(self.amount)}{Unit(self.unit).label}"
 
-class Unit(models.TextChoices):
-    YEN = "yen", "円"
-    THOUSAND_YEN = "thousand", "千円"
+    @property
+    def yen(self) -> int:
+        """The amount in yen, for comparisons (ratios); never shown as if typed in yen."""
+        return self.amount * 1000 if self.unit == Unit.THOUSAND_YEN else self.amount
 
 
 class SettlementTable(models.Model):

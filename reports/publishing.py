@@ -39,6 +39,8 @@ def _node_text(node) -> str:
     parts += [f"{c.title} {c.vendor.name}" for c, _ in node.contract_rows]
     parts += [row[0] + " " + row[1] for table in node.award_tables for row in table.rows]
     parts += [n.text for n in node.notes]
+    parts += [t.text for t in node.text_blocks]
+    parts += [t.caption for t in node.free_tables]
     return "\n".join(p for p in parts if p)
 
 
