@@ -264,6 +264,13 @@ class ContractForm(_model_form(KINDS["contracts"])):
             self.add_error("vendor", "委託先を選ぶか、新しい委託先を入力してください。")
         return cleaned
 
+    def _get_validation_exclusions(self):
+        # A new vendor is saved with the contract; until then there is no id to check.
+        exclusions = super()._get_validation_exclusions()
+        if self.instance.vendor_id is None:
+            exclusions.add("vendor")
+        return exclusions
+
     def save(self, commit=True):
         if self.instance.vendor.pk is None:
             self.instance.vendor.save()
@@ -344,9 +351,13 @@ class FreeTableForm(RevisionForm):
         if "columns_text" in cleaned and "rows_text" in cleaned:
             self.instance.columns = cleaned["columns_text"]
             self.instance.rows = cleaned["rows_text"]
-            for error in self.instance.cell_errors():
-                self.add_error("rows_text", error)
         return cleaned
+
+    def _update_errors(self, errors):
+        # The model names its cells "rows"; here they are typed into "rows_text".
+        if hasattr(errors, "error_dict") and "rows" in errors.error_dict:
+            errors.error_dict["rows_text"] = errors.error_dict.pop("rows")
+        super()._update_errors(errors)
 
 
 class SettlementTableForm(RevisionForm):
@@ -459,6 +470,13 @@ class SettlementTableForm(RevisionForm):
         elif not cleaned.get("item"):
             self.add_error("item", "費目を選ぶか、新しい費目名を入力してください。")
         return cleaned
+
+    def _get_validation_exclusions(self):
+        # A new item is saved with the table; until then there is no id to check.
+        exclusions = super()._get_validation_exclusions()
+        if self.instance.item_id is None:
+            exclusions.add("item")
+        return exclusions
 
     def save_amounts(self, user) -> None:
         item = self.instance.item

@@ -227,7 +227,7 @@ def touch_report(report: Report, user) -> None:
 
 _CONTENT = {
     "reports": ["report", "section"],
-    "programs": ["initiative", "fact", "figure", "event", "note"],
+    "programs": ["initiative", "fact", "figure", "event", "note", "textblock", "freetable"],
     "budgets": [
         "expenditureitem",
         "settlementamount",
