@@ -161,7 +161,9 @@ def test_forged_ids_of_another_division_are_a_japanese_error_and_change_nothing(
 
     response = _op(client, own, f"initiative.{hanko.pk}.up")
     assert FOREIGN_ROW in client.get(response["Location"]).content.decode()
-    response = _op(client, own, "place", node=f"initiative.{mine.pk}", after=f"initiative.{hanko.pk}")
+    response = _op(
+        client, own, "place", node=f"initiative.{mine.pk}", after=f"initiative.{hanko.pk}"
+    )
     assert FOREIGN_ROW in client.get(response["Location"]).content.decode()
     html = client.post(
         f"{base}initiative/add/", {"after": hanko.pk, "title": "他課の下"}
@@ -282,7 +284,7 @@ def test_stale_delete_is_refused(client, seed, editor_a, approver_a, hanko):
 
 
 def test_groups_are_added_renamed_moved_and_deleted(client, seed, editor_a):
-    first, second = seed.sections.order_by("order")
+    first = seed.sections.order_by("order").first()
     _login(client, editor_a)
     base = editor_url(seed)
 
@@ -431,7 +433,9 @@ def test_paragraph_after_a_table_and_blocks_move(client, seed, editor_a):
     _op(client, seed, f"text.{block.pk}.up")  # past the facts too
     text = _text(client, seed)
     assert text.index(squash("表のあとの段落。")) < text.index(squash("経費の内容"))
-    public = squash(visible_text(client.get("/reports/2020/digital-administration/").content.decode()))
+    public = squash(
+        visible_text(client.get("/reports/2020/digital-administration/").content.decode())
+    )
     assert squash("表のあとの段落。") not in public  # a draft until published
 
 
@@ -471,9 +475,7 @@ def test_every_kind_of_block_is_added_edited_and_deleted(client, seed, editor_a,
         assert client.get(f"{base}block/{kind}/{row.pk}/").status_code == 200
         _submit(client, f"{base}{kind}/{row.pk}/delete/")
         assert not model.objects.filter(initiative=hanko).exists(), kind
-    orders = [
-        h.order for h in Fact.history.filter(label="導入台数").order_by("history_date")
-    ]
+    orders = [h.order for h in Fact.history.filter(label="導入台数").order_by("history_date")]
     assert orders and orders[0] >= 1
 
 
