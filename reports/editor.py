@@ -598,6 +598,7 @@ def editor_view(admin, request, pk):
         if editable
         else None,
         "seen": seen_token(report),
+        "can_edit_in_excel": editable and admin.can_edit_in_excel(request),
         **admin._workflow_context(request, report),
     }
     return _page(admin, request, report, "admin/reports/report/editor.html", context)

@@ -55,9 +55,11 @@ def _snapshot(edition: Edition, tree: ReportTree) -> None:
                     edition=edition,
                     item_code=table.item.code,
                     item_name=table.item.name,
+                    item_qualifier=table.item.qualifier,
                     fiscal_year=a.fiscal_year.year,
                     kind=a.kind,
                     amount=a.amount,
+                    unit=a.unit,
                     period_label=a.period_label,
                     anchor=node.anchor,
                 )

@@ -50,7 +50,9 @@ class Session:
         return self.page.url.rsplit("#", 1)[1]
 
     def node_action(self, anchor: str, name: str):
-        self.page.locator(f"#{anchor} > .editor-tools").get_by_role("link", name=name, exact=True).click()
+        self.page.locator(f"#{anchor} > .editor-tools").get_by_role(
+            "link", name=name, exact=True
+        ).click()
 
     def add_initiative(self, anchor: str, action: str, title: str, body: str = "") -> str:
         self.node_action(anchor, action)
@@ -60,7 +62,9 @@ class Session:
         return self.save("i")
 
     def add_block(self, anchor: str, kind: str, **fields) -> None:
-        self.page.locator(f"#{anchor} > .editor-add").get_by_role("link", name=kind, exact=True).click()
+        self.page.locator(f"#{anchor} > .editor-add").get_by_role(
+            "link", name=kind, exact=True
+        ).click()
         for name, value in fields.items():
             field = self.page.locator(f"#id_{name}")
             if field.evaluate("e => e.tagName") == "SELECT":
