@@ -285,7 +285,7 @@ class FreeTable(models.Model):
     caption = models.CharField("表題", max_length=200)
     unit = models.CharField("単位", max_length=20, blank=True, help_text="例：千円、台")
     columns = models.JSONField(
-        "列", default=list, help_text="[{\"label\": 見出し, \"type\": text|number|amount|date}]"
+        "列", default=list, help_text="列ごとの見出しと種類（文字・数値・金額・日付）"
     )
     rows = models.JSONField("行", default=list, help_text="行ごとのセルの一覧（入力したまま）")
     order = models.PositiveIntegerField("表示順", default=0)
