@@ -637,7 +637,8 @@ def op_view(admin, request, pk):
     if request.method != "POST":
         return HttpResponseRedirect(editor_url(_report(request, pk)))
     report = _editable(request, pk)
-    report = Report.objects.select_for_update().select_related("last_edited_by").get(pk=report.pk)
+    # One move at a time per report: two drags at once would renumber the same siblings.
+    report = Report.objects.select_for_update().get(pk=report.pk)
     op = request.POST.get("op", "")
     if op == "place":
         node = _node_from(report, request.POST.get("node"))
