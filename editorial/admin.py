@@ -170,7 +170,7 @@ class ReportAdmin(
     def workflow_view(self, request, pk, action):
         report = get_object_or_404(scope(Report.objects.all(), request.user), pk=pk)
         if action not in WORKFLOW_ACTIONS:
-            return HttpResponseRedirect(reverse("admin:reports_report_change", args=[pk]))
+            return HttpResponseRedirect(editor_url(report))
         title, form_class = WORKFLOW_ACTIONS[action]
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
