@@ -104,7 +104,22 @@ class ReportAdmin(
     list_select_related = ["fiscal_year", "division", "last_edited_by"]
     search_fields = ["division__name"]
     autocomplete_fields = ["division"]
-    fieldsets = [(None, {"fields": ["fiscal_year", "division", "status_display"]})]
+    fieldsets = [
+        (None, {"fields": ["fiscal_year", "division", "status_display"]}),
+        (
+            "文書の体裁（過去の報告書で違うときだけ変えます）",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "document_name",
+                    "office",
+                    "unit_below_group",
+                    "marker_set",
+                    "original_published_on",
+                ],
+            },
+        ),
+    ]
     readonly_fields = ["status_display"]
     inlines = [SectionInline]
     actions = ["copy_forward_action"]

@@ -200,6 +200,10 @@ def test_seed_text_becomes_a_draft_equal_to_the_fixture(division):
     assert "下書き「令和２年度 デジタル行政推進課」を作成しました。" in output
     assert_like_seed(division)
     assert_same_content_as_fixture()
+    # The seed shows today's conventions: its report takes the defaults.
+    report = Report.objects.get(division=division)
+    assert (report.document_name, report.marker_set) == ("事務事業実績", "１ (1) 〇 ① ・")
+    assert (report.office, report.unit_below_group, report.original_published_on) == ("", "", None)
 
 
 def seed_as_docx(path: Path) -> None:
