@@ -31,18 +31,24 @@ def limit(name: str, default: int) -> int:
 
 def read_document(name: str, data: bytes) -> list[Line | Grid]:
     """Read an uploaded or local file by its name's extension."""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise ImportRefused(
-            f"「{PurePath(name).name}」は取り込めない形式です。"
-            "テキスト（.txt）、Word（.docx）、PDF（.pdf）のファイルを選んでください。"
-        )
+    suffix = check_name(name)
     check_size(len(data))
     if suffix == ".pdf":
         return read_pdf(data)
     if suffix == ".docx":
         return read_docx(data)
     return read_text(data)
+
+
+def check_name(name: str) -> str:
+    """The file's extension, if it is one we read."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ImportRefused(
+            f"「{PurePath(name).name}」は取り込めない形式です。"
+            "テキスト（.txt）、Word（.docx）、PDF（.pdf）のファイルを選んでください。"
+        )
+    return suffix
 
 
 def check_size(size: int) -> None:
