@@ -94,7 +94,22 @@ class ReportAdmin(
     list_filter = ["status", "fiscal_year", "division__department"]
     list_select_related = ["fiscal_year", "division", "last_edited_by"]
     search_fields = ["division__name"]
-    fieldsets = [(None, {"fields": ["fiscal_year", "division", "status_display"]})]
+    fieldsets = [
+        (None, {"fields": ["fiscal_year", "division", "status_display"]}),
+        (
+            "文書の体裁（過去の報告書で違うときだけ変えます）",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "document_name",
+                    "office",
+                    "unit_below_group",
+                    "marker_set",
+                    "original_published_on",
+                ],
+            },
+        ),
+    ]
     readonly_fields = ["status_display"]
     actions = ["copy_forward_action"]
     change_form_template = "admin/reports/report/change_form.html"

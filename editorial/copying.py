@@ -19,7 +19,14 @@ def copy_forward(report: Report, user) -> Report | None:
     if Report.objects.filter(division=report.division, fiscal_year=next_year).exists():
         return None
     new = Report.objects.create(
-        fiscal_year=next_year, division=report.division, last_edited_by=user
+        fiscal_year=next_year,
+        division=report.division,
+        last_edited_by=user,
+        # Next year's report is written the way this one was; only its date is its own.
+        document_name=report.document_name,
+        office=report.office,
+        unit_below_group=report.unit_below_group,
+        marker_set=report.marker_set,
     )
     initiatives = list(
         Initiative.objects.filter(section__report=report).order_by("parent_id", "order", "id")

@@ -35,7 +35,8 @@ from importers import document as doc
 from importers.document import ImportRefused
 from importers.notation import nfkc
 from organisation.models import FiscalYear, Unit
-from programs.models import DEFAULT_STYLES, Event, Fact, Figure, Initiative, MarkerStyle, Note
+from programs.models import Event, Fact, Figure, Initiative, MarkerStyle, Note
+from reports.conventions import DEFAULT_DOCUMENT_NAME, DEFAULT_MARKER_SET, Markers
 from reports.models import Report, Section
 
 STYLE_OF_KIND = {
@@ -45,6 +46,8 @@ STYLE_OF_KIND = {
     "black_circle": MarkerStyle.CIRCLE,
     "enclosed": MarkerStyle.ENCLOSED,
     "bullet": MarkerStyle.BULLET,
+    "katakana": MarkerStyle.KANA,
+    "paren_katakana": MarkerStyle.PAREN_KANA,
 }
 
 # The order in which today's templates render an initiative's parts.
@@ -88,11 +91,19 @@ def leading_text(segment: list) -> int:
     return len(segment)
 
 
-def marker_style(initiative: doc.Initiative) -> str:
-    """The stored style: ``auto`` where the typed marker is the default of its depth."""
+def markers_of(parsed: doc.ParsedReport) -> tuple[Markers, int]:
+    """The report's markers and how many levels of units (担当) stand above them."""
+    return Markers.of(parsed.marker_set or DEFAULT_MARKER_SET), int(bool(parsed.unit_below_group))
+
+
+def marker_style(initiative: doc.Initiative, markers: Markers, unit_level: int = 0) -> str:
+    """The stored style: ``auto`` where the typed marker is of the kind its depth has in the
+    report's marker set (〇 and ○ alike), and for a unit (担当)."""
+    if initiative.marker_kind == "unit":
+        return MarkerStyle.AUTO
     style = STYLE_OF_KIND.get(initiative.marker_kind, MarkerStyle.NONE)
-    default = DEFAULT_STYLES[min(initiative.depth, len(DEFAULT_STYLES) - 1)]
-    return MarkerStyle.AUTO if style == default else style
+    depth_kind = markers.at_depth(max(initiative.depth - unit_level, 0)).kind
+    return MarkerStyle.AUTO if style == depth_kind else style
 
 
 def free_table_lines(table: doc.FreeTable) -> list[str]:
@@ -134,6 +145,9 @@ class Builder:
     items_made: int = 0
     fiscal_years: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        self.markers, self.unit_level = markers_of(self.parsed)
+
     def save(self, obj, where: str = ""):
         """Validate like a form would, then save; a failure refuses the whole import."""
         try:
@@ -163,7 +177,18 @@ class Builder:
             if refusal:
                 raise ImportRefused(refusal)
             existing.delete()
-        report = self.save(Report(fiscal_year=fiscal_year, division=self.division))
+        parsed = self.parsed
+        report = self.save(
+            Report(
+                fiscal_year=fiscal_year,
+                division=self.division,
+                document_name=parsed.document_name or DEFAULT_DOCUMENT_NAME,
+                office=parsed.office,
+                unit_below_group=parsed.unit_below_group,
+                marker_set=parsed.marker_set or DEFAULT_MARKER_SET,
+                original_published_on=parsed.published_on,
+            )
+        )
         for order, group in enumerate(self.parsed.groups, start=1):
             section = self.save(
                 Section(report=report, name=group.name or "（グループ名なし）", order=order),
@@ -185,7 +210,11 @@ class Builder:
                 section=section,
                 parent=parent,
                 order=order,
-                marker_style=marker_style(node) if node.marker_kind != "none" else "none",
+                marker_style=(
+                    marker_style(node, self.markers, self.unit_level)
+                    if node.marker_kind != "none"
+                    else MarkerStyle.NONE
+                ),
                 is_new=node.is_new,
                 title=node.title,
                 body=body_text(first[: leading_text(first)]),

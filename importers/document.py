@@ -212,6 +212,9 @@ class Initiative:
     depth: int
     line: int = 0
     is_new: bool = False
+    # The marker set form the typed marker is written in (１, 1, (1), （１）, 〇, ○, ア …);
+    # empty for a heading without marker (a 担当).
+    form: str = ""
     blocks: list[Block] = field(default_factory=list)
     children: list["Initiative"] = field(default_factory=list)
 
@@ -241,7 +244,12 @@ class ParsedReport:
     year: int | None = None  # the fiscal year the document names at its top
     division: str = ""
     department: str = ""
+    # The document's conventions, as it shows them (empty: it does not say).
     document_name: str = ""
+    office: str = ""  # 室 between the department and the division
+    unit_below_group: str = ""  # 担当: a level of headings without markers under each group
+    published_on: date | None = None
+    marker_set: str = ""  # the first marker of each depth, e.g. "1 (1) ア (ア)"
     warnings: list[str] = field(default_factory=list)
 
     def initiatives(self):

@@ -10,6 +10,7 @@ lists the paragraphs that look as if they might have been meant as something els
 """
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 from importers import notation
@@ -34,8 +35,12 @@ from importers.document import (
     ParsedReport,
     VendorRename,
 )
+from reports.conventions import BY_EXAMPLE, DEFAULT_DOCUMENT_NAME, DEFAULT_MARKER_SET
 
-DEFAULT_DOCUMENT_NAME = "事務事業実績"
+# What such documents are called: 事務事業実績, 事務事業執行概要, 事業概要, 業務実績報告書 …
+DOCUMENT_NAME = re.compile(r"^(?:事務事業|事業|業務)[^\s、。]{0,6}(?:実績|概要|報告書?)$")
+OFFICE = re.compile(r"^[^\s\u3000、。]{1,30}室$")
+UNIT = re.compile(r"^[^\s\u3000、。：:「」（）()・]{1,30}(担当)$")
 
 SPACE = " \t\u3000"
 BULLETS = "・·･•‧"
@@ -193,6 +198,8 @@ def classify(text: str, number: int, wrapped, document_name: str) -> Token:
         return token("document_name")
     if GROUP.match(text):
         return token("group")
+    if UNIT.match(text):
+        return token("unit", UNIT.match(text)[1])
     note = NOTE.match(text)
     if note:
         return token("note", value=note[1].strip(SPACE))
@@ -335,17 +342,23 @@ class Parser:
         if token.kind not in ("text", "document_name"):
             return False
         parts = re.split(r"[\s\u3000]+", token.text)
-        if squeeze(token.text) == squeeze(self.document_name):
-            parts = [token.text]
+        if self.is_document_name(token.text):
+            # A title is often letter-spaced: 事 務 事 業 実 績.
+            parts = [squeeze(token.text)]
         found = {}
         for part in parts:
             year = notation.fiscal_year(part)
+            published = notation.date_range(re.sub(r"(発行|作成|公表)$", "", part))
             if year and not year[1]:
                 found["year"] = year[0]
-            elif squeeze(part) == squeeze(self.document_name):
-                found["document_name"] = self.document_name
+            elif published and not published[1] and not published[2]:
+                found["published_on"] = published[0]
+            elif self.is_document_name(part):
+                found["document_name"] = squeeze(part)
             elif re.fullmatch(r"[^\s、。]{1,30}課", part):
                 found["division"] = part
+            elif OFFICE.match(part):
+                found["office"] = part
             elif re.fullmatch(r"[^\s、。]{1,30}部", part):
                 found["department"] = part
             else:
@@ -354,6 +367,10 @@ class Parser:
             if not getattr(self.report, key):
                 setattr(self.report, key, value)
         return True
+
+    def is_document_name(self, text: str) -> bool:
+        text = squeeze(text)
+        return text == squeeze(self.document_name) or bool(DOCUMENT_NAME.match(text))
 
     def next_significant(self, index: int) -> Token | None:
         for token in self.tokens[index + 1 :]:
@@ -379,6 +396,15 @@ class Parser:
     def on_heading(self, token, index):
         self.open_heading(*token.data, token.line)
 
+    def on_unit(self, token, index):
+        """担当 under a group: a heading without marker that holds the numbered headings."""
+        self.report.unit_below_group = token.data
+        initiative = Initiative(token.text, "", "unit", 0, token.line)
+        self.stack = []
+        self.container.initiatives.append(initiative)  # the group (an unnamed one if none yet)
+        self.stack = [("unit", initiative)]
+        self.open_event = self.open_contracts = None
+
     def open_heading(self, kind, mark, title, line):
         is_new = False
         if title.startswith("【新規】"):
@@ -386,7 +412,8 @@ class Parser:
         kinds = [k for k, _ in self.stack]
         if kind in kinds:
             self.stack = self.stack[: kinds.index(kind)]
-        initiative = Initiative(title, mark, kind, len(self.stack), line, is_new)
+        form = form_of(kind, mark)
+        initiative = Initiative(title, mark, kind, len(self.stack), line, is_new, form)
         if self.stack:
             self.stack[-1][1].children.append(initiative)
         else:
@@ -574,6 +601,46 @@ class Parser:
                 break
 
 
+def form_of(kind: str, mark: str) -> str:
+    """The marker set form (reports.conventions) a typed marker is written in."""
+    full_width = bool(re.search(r"[（）０-９]", mark))
+    if kind == "numeral":
+        return "１" if full_width else "1"
+    if kind == "paren":
+        return "（１）" if "（" in mark else "(1)"
+    if kind in ("circle", "black_circle"):
+        return "○" if mark == "○" else "●" if mark == "●" else "〇"
+    if kind == "paren_katakana":
+        return "（ア）" if "（" in mark else "(ア)"
+    return {"enclosed": "①", "bullet": "・", "katakana": "ア"}.get(kind, "")
+
+
+def marker_set_of(report: ParsedReport) -> str:
+    """The document's marker set. A depth keeps today's kind of marker wherever the document
+    uses that kind (the seed puts 〇 right under １ and ① under (1) here and there without
+    changing its convention); otherwise it takes the kind most of its headings use. Each kind
+    is written in the form the document uses most (1 or １, 〇 or ○)."""
+    unit_level = 1 if report.unit_below_group else 0
+    by_depth: dict[int, Counter] = {}
+    forms: dict[str, Counter] = {}
+    for initiative in report.initiatives():
+        if initiative.form and initiative.depth >= unit_level:
+            kind = BY_EXAMPLE[initiative.form].kind
+            by_depth.setdefault(initiative.depth - unit_level, Counter())[kind] += 1
+            forms.setdefault(kind, Counter())[initiative.form] += 1
+    result = []
+    defaults = DEFAULT_MARKER_SET.split()
+    for depth in range(max(len(defaults), max(by_depth, default=-1) + 1)):
+        default = BY_EXAMPLE[defaults[min(depth, len(defaults) - 1)]]
+        kinds = by_depth.get(depth, Counter())
+        if default.kind in kinds or default.kind in forms or not kinds:
+            kind = default.kind
+        else:
+            kind = kinds.most_common(1)[0][0]
+        result.append(forms[kind].most_common(1)[0][0] if kind in forms else default.example)
+    return " ".join(result)
+
+
 def normal_cell(cell: str) -> str:
     lines = [line.strip(SPACE) for line in (cell or "").split("\n")]
     lines = [line for line in lines if line]
@@ -700,6 +767,7 @@ def squeeze_lines(text: str) -> str:
 def parse(items: list[Line | Grid], document_name: str = DEFAULT_DOCUMENT_NAME) -> ParsedReport:
     parser = Parser(tokenise(items, document_name), document_name)
     report = parser.parse()
+    report.marker_set = marker_set_of(report)
     if not report.groups:
         report.warnings.append("見出しもグループも見つかりませんでした。")
     return report

@@ -7,12 +7,14 @@ loader does; blocks the builder moves into an unmarked child are said to be so.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from importers import document as doc
-from importers.build import leading_text, marker_style, segments
-from organisation.notation import comma, fiscal_year_label
-from programs.models import DEFAULT_STYLES, MarkerStyle
-from publication.tree import marker_for
+from importers.build import STYLE_OF_KIND, leading_text, marker_style, markers_of, segments
+from organisation.notation import comma, fiscal_year_label, japanese_date
+from programs.models import MarkerStyle
+from publication.tree import heading_form
+from reports.conventions import DEFAULT_DOCUMENT_NAME, Markers
 
 KIND_LABELS = {"settlement": "決算額", "budget": "予算額"}
 UNIT_LABELS = {"yen": "円", "thousand": "千円"}
@@ -76,6 +78,10 @@ class Preview:
     year: int | None
     division: str
     document_name: str
+    office: str
+    unit_below_group: str
+    marker_set: str
+    published_on: date | None
     groups: list[tuple[str, list[PreviewNode]]]
     counts: dict
     amounts: list[PreviewAmount]
@@ -138,30 +144,31 @@ def preview_blocks(blocks: list) -> list[PreviewBlock]:
     return result
 
 
-def preview_nodes(initiatives: list[doc.Initiative]) -> list[PreviewNode]:
+def preview_nodes(
+    initiatives: list[doc.Initiative], markers: Markers, unit_level: int
+) -> list[PreviewNode]:
     counts: Counter = Counter()
     nodes = []
     for initiative in initiatives:
-        style = marker_style(initiative)
-        if style == MarkerStyle.AUTO:
-            style = DEFAULT_STYLES[min(initiative.depth, len(DEFAULT_STYLES) - 1)]
-        counts[style] += 1
+        style = marker_style(initiative, markers, unit_level)
+        form = heading_form(style, initiative.depth, markers, unit_level)
+        kind = form.kind if form else MarkerStyle.NONE
+        counts[kind] += 1
         note = ""
-        if initiative.marker_kind not in ("numeral", "paren", "circle", "enclosed", "bullet"):
+        if initiative.marker_kind not in (*STYLE_OF_KIND, "unit"):
             note = (
-                f"記号「{initiative.marker}」は今の見出し記号にないため"
-                f"「{STYLE_LABELS[style]}」にします"
+                f"記号「{initiative.marker}」は見出し記号にないため「{STYLE_LABELS[kind]}」にします"
             )
         nodes.append(
             PreviewNode(
                 depth=initiative.depth,
-                marker=marker_for(style, counts[style]),
+                marker=form.marker(counts[kind]) if form else "",
                 typed_marker=initiative.marker,
                 title=initiative.title,
                 is_new=initiative.is_new,
                 line=initiative.line,
                 blocks=preview_blocks(initiative.blocks),
-                children=preview_nodes(initiative.children),
+                children=preview_nodes(initiative.children, markers, unit_level),
                 note=note,
             )
         )
@@ -170,8 +177,9 @@ def preview_nodes(initiatives: list[doc.Initiative]) -> list[PreviewNode]:
 
 def preview(parsed: doc.ParsedReport) -> Preview:
     groups = []
+    markers, unit_level = markers_of(parsed)
     for group in parsed.groups:
-        nodes = preview_nodes(group.initiatives)
+        nodes = preview_nodes(group.initiatives, markers, unit_level)
         if group.blocks:
             nodes.insert(
                 0,
@@ -215,7 +223,11 @@ def preview(parsed: doc.ParsedReport) -> Preview:
     return Preview(
         year=parsed.year,
         division=parsed.division,
-        document_name=parsed.document_name,
+        document_name=parsed.document_name or DEFAULT_DOCUMENT_NAME,
+        office=parsed.office,
+        unit_below_group=parsed.unit_below_group,
+        marker_set=" ".join(form.example for form in markers.forms),
+        published_on=parsed.published_on,
         groups=groups,
         counts=counts,
         amounts=amounts,
@@ -226,8 +238,13 @@ def preview(parsed: doc.ParsedReport) -> Preview:
 
 def preview_text(p: Preview) -> str:
     out = []
-    header = [fiscal_year_label(p.year) if p.year else "", p.division, p.document_name]
-    out.append("文書：" + (" ".join(h for h in header if h) or "（表題を読み取れませんでした）"))
+    header = [fiscal_year_label(p.year) if p.year else "", p.office, p.division, p.document_name]
+    out.append("文書：" + " ".join(h for h in header if h))
+    out.append(f"見出し記号：{p.marker_set}")
+    if p.unit_below_group:
+        out.append(f"グループの下の単位：{p.unit_below_group}")
+    if p.published_on:
+        out.append(f"元の発行日：{japanese_date(p.published_on)}")
     out.append("")
     for name, nodes in p.groups:
         out.append(f"■ {name or '（グループ名なし）'}")

@@ -31,18 +31,24 @@ def limit(name: str, default: int) -> int:
 
 def read_document(name: str, data: bytes) -> list[Line | Grid]:
     """Read an uploaded or local file by its name's extension."""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise ImportRefused(
-            f"「{PurePath(name).name}」は取り込めない形式です。"
-            "テキスト（.txt）、Word（.docx）、PDF（.pdf）のファイルを選んでください。"
-        )
+    suffix = check_name(name)
     check_size(len(data))
     if suffix == ".pdf":
         return read_pdf(data)
     if suffix == ".docx":
         return read_docx(data)
     return read_text(data)
+
+
+def check_name(name: str) -> str:
+    """The file's extension, if it is one we read."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ImportRefused(
+            f"「{PurePath(name).name}」は取り込めない形式です。"
+            "テキスト（.txt）、Word（.docx）、PDF（.pdf）のファイルを選んでください。"
+        )
+    return suffix
 
 
 def check_size(size: int) -> None:
@@ -265,6 +271,7 @@ def read_pdf(data: bytes) -> list[Line | Grid]:
         )
     items: list[Line | Grid] = []
     furniture = running_lines(pages)
+    stamps = furniture_parts(pages, furniture)
     number = 0
     for page in pages:
         for item in page:
@@ -275,6 +282,7 @@ def read_pdf(data: bytes) -> list[Line | Grid]:
             text = item.text.strip()
             if (
                 (text, item.top) in furniture
+                or text in stamps
                 or PAGE_NUMBER.match(text)
                 or TOC_LINE.search(text)
                 or re.sub(r"\s", "", text) == "目次"
@@ -295,6 +303,7 @@ class PdfLine(Line):
 
 def pdf_page_items(page) -> list:
     """The page's lines outside tables and its ruled tables, in reading order (top down)."""
+    page = page.filter(lambda obj: obj.get("object_type") != "char" or is_level(obj))
     if not page.chars:
         return []
     tables = page.find_tables()
@@ -340,6 +349,13 @@ def pdf_page_items(page) -> list:
         ):
             line.wrapped = True
     return items
+
+
+def is_level(char) -> bool:
+    """Whether a character is set along the line: a watermark is turned (下書き at -30°), so
+    its characters would land inside the lines of the text under it."""
+    a, b, c, d, *_ = char["matrix"]
+    return abs(b) <= 0.01 * abs(a) and abs(c) <= 0.01 * abs(d)
 
 
 def spaced_text(chars: list[dict]) -> str:
@@ -398,13 +414,38 @@ def cell_text(page, bbox) -> str:
 
 def running_lines(pages: list[list]) -> set[tuple[str, int]]:
     """Running headers and footers: the first or last line of a page that comes back, digits
-    aside, at the same height on other pages."""
+    and spacing aside, at the same height on other pages."""
     seen: Counter = Counter()
     candidates = []
     for page in pages:
         lines = [item for item in page if isinstance(item, PdfLine)]
         for line in lines[:1] + lines[-1:]:
-            key = (re.sub(r"[0-9０-９]+", "#", line.text.strip()), line.top)
+            key = (re.sub(r"[0-9０-９]+", "#", re.sub(r"\s+", "", line.text)), line.top)
             seen[key] += 1
             candidates.append((line.text.strip(), line.top, key))
     return {(text, top) for text, top, key in candidates if seen[key] >= 2}
+
+
+FURNITURE_GAP = re.compile(r"[\s\u3000]{2,}")
+
+
+def furniture_parts(pages: list[list], furniture: set[tuple[str, int]]) -> set[str]:
+    """Parts of the running lines (split at their wide gaps) found on most pages, such as which
+    copy a PDF is (第2版　令和３年８月１日公開, 下書き（未公開）): the same words printed once
+    more elsewhere, on the title page, are that mark again, not content."""
+    if not furniture:
+        return set()
+    counts: Counter = Counter()
+    pages_with_furniture = 0
+    for page in pages:
+        parts: set[str] = set()
+        for item in page:
+            if isinstance(item, PdfLine) and (item.text.strip(), item.top) in furniture:
+                parts.update(p for p in FURNITURE_GAP.split(item.text.strip()) if p)
+        pages_with_furniture += bool(parts)
+        counts.update(parts)
+    return {
+        part
+        for part, n in counts.items()
+        if n > pages_with_furniture / 2 and not PAGE_NUMBER.match(part) and len(part) > 1
+    }

@@ -20,10 +20,13 @@ class MarkerStyle(models.TextChoices):
     CIRCLE = "circle", "〇"
     ENCLOSED = "enclosed", "①　②　③"
     BULLET = "bullet", "・"
+    KANA = "kana", "ア　イ　ウ"
+    PAREN_KANA = "paren_kana", "(ア)　(イ)　(ウ)"
     NONE = "none", "なし（段落のみ）"
 
 
-# The style a node takes when it asks for none in particular, by depth (0 = top).
+# The style a node takes when it asks for none in particular, by depth (0 = top), unless its
+# report's marker set (Report.marker_set) says otherwise.
 DEFAULT_STYLES = (
     MarkerStyle.NUMERAL,
     MarkerStyle.PAREN,

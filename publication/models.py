@@ -117,6 +117,14 @@ class Edition(models.Model):
         return f"第{self.number}版"
 
     @property
+    def shown_date(self):
+        """The date this edition is said to be published: an archived report's first edition
+        gives the day its document was first published, not the day it was entered."""
+        if self.number == 1 and self.report.original_published_on:
+            return self.report.original_published_on
+        return self.published_at
+
+    @property
     def pdf_ready(self) -> bool:
         return self.pdf_status == self.PdfStatus.DONE and bool(self.pdf)
 

@@ -193,7 +193,7 @@ def download_filename(report, edition=None) -> str:
     """R02_デジタル行政推進課_事務事業実績_第1版.pdf; a draft's ends in _下書き.pdf."""
     short = notation.fiscal_year_short(report.fiscal_year.year)
     copy = edition.label if edition is not None else "下書き"
-    return f"{short}_{report.division.name}_事務事業実績_{copy}.pdf"
+    return f"{short}_{report.division.name}_{report.document_name}_{copy}.pdf"
 
 
 def content_disposition(report, edition=None, disposition: str = "inline") -> str:

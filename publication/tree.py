@@ -16,7 +16,6 @@ from budgets.models import (
 from organisation import notation
 from organisation.models import Unit
 from programs.models import (
-    DEFAULT_STYLES,
     ColumnType,
     Event,
     Fact,
@@ -28,26 +27,34 @@ from programs.models import (
     TextBlock,
     parse_cell,
 )
+from reports.conventions import DEFAULT_MARKER_SET, MarkerForm, Markers
 from reports.models import Report, Section
 
-ENCLOSED_DIGITS = "".join(chr(c) for c in range(0x2460, 0x2474)) + "".join(
-    chr(c) for c in range(0x3251, 0x3260)
-)
+DEFAULT_MARKERS = Markers.of(DEFAULT_MARKER_SET)
 
 
-def marker_for(style: str, number: int) -> str:
+def marker_form(style: str, depth: int, markers: Markers = DEFAULT_MARKERS) -> MarkerForm | None:
+    """The form of a heading's marker: its depth's in the report's set when it asks for none
+    in particular (``auto``), else the report's form of the kind it asks for."""
+    if style == MarkerStyle.AUTO:
+        return markers.at_depth(depth)
+    return markers.of_kind(style)
+
+
+def heading_form(
+    style: str, depth: int, markers: Markers = DEFAULT_MARKERS, unit_level: int = 0
+) -> MarkerForm | None:
+    """As ``marker_form``, in a report whose top ``unit_level`` levels are units (担当) whose
+    headings carry no marker unless they ask for one."""
+    if depth < unit_level and style == MarkerStyle.AUTO:
+        return None
+    return marker_form(style, depth - unit_level, markers)
+
+
+def marker_for(style: str, number: int, markers: Markers = DEFAULT_MARKERS, depth: int = 0) -> str:
     """The generated marker of the ``number``-th sibling of a style: １, (1), 〇, ①, ・."""
-    if style == MarkerStyle.NUMERAL:
-        return notation.jnum(number)
-    if style == MarkerStyle.PAREN:
-        return f"({number})"
-    if style == MarkerStyle.CIRCLE:
-        return "〇"
-    if style == MarkerStyle.ENCLOSED:
-        return ENCLOSED_DIGITS[number - 1] if number <= len(ENCLOSED_DIGITS) else f"({number})"
-    if style == MarkerStyle.BULLET:
-        return "・"
-    return ""
+    form = marker_form(style, depth, markers)
+    return form.marker(number) if form else ""
 
 
 @dataclass
@@ -390,13 +397,17 @@ def load_report(report: Report, merge: bool = True) -> ReportTree:
     )
     awards = _awards_for(award_tables)
 
+    markers = report.markers
+    # With a unit below the group (担当), the top level is that unit: its headings carry no
+    # marker, and the marker set starts one level down.
+    unit_level = 1 if report.unit_below_group else 0
+
     def build(items: list[Initiative], depth: int) -> list[Node]:
         counts: dict[str, int] = defaultdict(int)
         nodes = []
         for item in items:
-            style = item.marker_style
-            if style == MarkerStyle.AUTO:
-                style = DEFAULT_STYLES[min(depth, len(DEFAULT_STYLES) - 1)]
+            form = heading_form(item.marker_style, depth, markers, unit_level)
+            style = form.kind if form else MarkerStyle.NONE
             counts[style] += 1
             item_tables = tables.get(item.pk, [])
             for table in item_tables:
@@ -408,7 +419,7 @@ def load_report(report: Report, merge: bool = True) -> ReportTree:
                 initiative=item,
                 depth=depth,
                 style=style,
-                marker=marker_for(style, counts[style]),
+                marker=form.marker(counts[style]) if form else "",
                 blocks=text_blocks(item.body),
                 tables=item_tables,
                 settlement_tables=[settlement_table(t, year) for t in item_tables],

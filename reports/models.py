@@ -1,11 +1,13 @@
 """The report of a division for a fiscal year, its groups (グループ) and its workflow history."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from organisation.models import EDIT, VIEW, Division, FiscalYear
+from reports.conventions import DEFAULT_DOCUMENT_NAME, DEFAULT_MARKER_SET, Markers, marker_forms
 
 
 class ReportQuerySet(models.QuerySet):
@@ -43,6 +45,43 @@ class Report(models.Model):
         verbose_name="最終編集者",
     )
     last_edited_at = models.DateTimeField("最終編集日時", null=True, blank=True)
+    # Document conventions: today's are the defaults; a past report keeps its own.
+    document_name = models.CharField(
+        "文書の名称",
+        max_length=40,
+        default=DEFAULT_DOCUMENT_NAME,
+        help_text="表紙・見出し・PDFの表題に出る名前。昔の年度は「事務事業執行概要」などです。",
+    )
+    office = models.CharField(
+        "室",
+        max_length=100,
+        blank=True,
+        help_text="部と課の間に室がある文書では、その名前（例：ＩＣＴ推進室）。見出しで課の上に出ます。",
+    )
+    unit_below_group = models.CharField(
+        "グループの下の単位",
+        max_length=20,
+        blank=True,
+        help_text=(
+            "グループの下に「担当」などの単位がある文書では、その呼び名。各グループのいちばん上の"
+            "項目を記号のない担当名の見出しとして表示し、番号はその下から数えます。"
+        ),
+    )
+    marker_set = models.CharField(
+        "見出し記号",
+        max_length=60,
+        default=DEFAULT_MARKER_SET,
+        help_text=(
+            "階層ごとの見出しの最初の記号を、上の階層から空白で区切って書きます。"
+            "使える記号：１ 1 (1) （１） 〇 ○ ● ① ・ ア (ア) （ア）"
+        ),
+    )
+    original_published_on = models.DateField(
+        "元の発行日",
+        null=True,
+        blank=True,
+        help_text="取り込んだ過去の報告書が発行された日。第1版の日付として、登録した日の代わりに表示します。",
+    )
 
     objects = ReportQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -74,6 +113,13 @@ class Report(models.Model):
     def affected_reports(self):
         return Report.objects.filter(pk=self.pk)
 
+    def clean(self):
+        super().clean()
+        try:
+            marker_forms(self.marker_set)
+        except ValidationError as error:
+            raise ValidationError({"marker_set": error.messages}) from None
+
     @property
     def is_published(self) -> bool:
         """Whether the public can read an edition of this report."""
@@ -81,7 +127,14 @@ class Report(models.Model):
 
     @property
     def title(self) -> str:
-        return f"{self.fiscal_year.label} {self.division.name} 事務事業実績"
+        return f"{self.fiscal_year.label} {self.division.name} {self.document_name}"
+
+    @property
+    def markers(self) -> Markers:
+        try:
+            return Markers.of(self.marker_set)
+        except ValidationError:  # saved without the form's check: print today's markers
+            return Markers.of(DEFAULT_MARKER_SET)
 
 
 class Section(models.Model):

@@ -24,6 +24,7 @@ from budgets.models import (
 )
 from organisation.models import Division, FiscalYear
 from programs.models import Event, Fact, Figure, Initiative, Note
+from publication.models import Edition
 from publication.rendering import body_html
 from publication.tree import load_report, text_blocks
 from reports.models import Report
@@ -106,7 +107,9 @@ def page_text(report: Report) -> str:
 
 
 def clear_division(division) -> None:
-    """Remove the seed's report and money, keeping municipalities and fiscal years."""
+    """Remove the seed's report (and its editions) and money, keeping municipalities and fiscal
+    years."""
+    Edition.objects.filter(report__division=division).delete()
     Report.objects.filter(division=division).delete()
     SubsidyAward.objects.filter(programme__division=division).delete()
     SubsidyProgramme.objects.filter(division=division).delete()
@@ -197,6 +200,10 @@ def test_seed_text_becomes_a_draft_equal_to_the_fixture(division):
     assert "下書き「令和２年度 デジタル行政推進課」を作成しました。" in output
     assert_like_seed(division)
     assert_same_content_as_fixture()
+    # The seed shows today's conventions: its report takes the defaults.
+    report = Report.objects.get(division=division)
+    assert (report.document_name, report.marker_set) == ("事務事業実績", "１ (1) 〇 ① ・")
+    assert (report.office, report.unit_below_group, report.original_published_on) == ("", "", None)
 
 
 def seed_as_docx(path: Path) -> None:
@@ -244,20 +251,53 @@ def test_word_file_of_the_seed_gives_the_same_draft(division, tmp_path):
     assert_same_content_as_fixture()
 
 
-def test_seed_pdf_read_back_gives_the_same_facts_and_amounts(db, tmp_path):
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def published_seed_pdf(tmp_path) -> bytes:
+    """The seed published as 第1版 and exported as the public downloads it."""
+    from publication.publishing import freeze_edition
+
+    freeze_edition(Report.objects.get(division__slug=SLUG))
+    path = tmp_path / "published.pdf"
+    export = ["2020", SLUG, "--format", "pdf", "--output", str(path)]
+    call_command("export_report", *export, stderr=io.StringIO())
+    return path.read_bytes()
+
+
+def draft_seed_pdf(tmp_path) -> bytes:
+    """The admin's preview of the seed as a draft: 下書き on every page, a watermark too."""
     from publication.pdf import render_report_pdf
 
+    return render_report_pdf(Report.objects.get(division__slug=SLUG))
+
+
+@pytest.mark.parametrize(
+    ("make_pdf", "copy_mark"), [(published_seed_pdf, "第1版"), (draft_seed_pdf, "下書き")]
+)
+def test_seed_pdf_read_back_gives_the_same_facts_and_amounts(db, tmp_path, make_pdf, copy_mark):
     call_command("loaddata", "fy2020", verbosity=0)
     division = Division.objects.get(slug=SLUG)
+    data = make_pdf(tmp_path)
+    # The marks of which copy this is are printed on the title page and on every other page.
+    pages = pdf_text(data).split("\n")
+    assert sum(copy_mark in line for line in pages) > 10
     path = tmp_path / "seed.pdf"
-    path.write_bytes(render_report_pdf(Report.objects.get(division=division)))
+    path.write_bytes(data)
     clear_division(division)
 
     import_file(path)
 
-    # Page furniture (running heads, page numbers, the contents) does not become content, and
-    # lines wrapped by the layout are joined again: the tree is the fixture's.
+    # Page furniture (running heads, page numbers, copy marks, a watermark, the contents) does
+    # not become content, and lines wrapped by the layout are joined again: the tree is the
+    # fixture's.
     assert_like_seed(division)
+    report = Report.objects.get(division=division)
+    assert copy_mark not in page_text(report)
+    assert "（未公開）" not in page_text(report)
 
 
 def test_dry_run_prints_the_tree_markers_counts_and_amounts_and_creates_nothing(division):

@@ -4,10 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importers.build import build_report
 from importers.document import ImportRefused
-from importers.parser import DEFAULT_DOCUMENT_NAME, parse
+from importers.parser import parse
 from importers.preview import preview, preview_text
 from importers.readers import check_size, read_document
 from organisation.models import Division
+from reports.conventions import DEFAULT_DOCUMENT_NAME
 
 
 class Command(BaseCommand):
@@ -25,7 +26,10 @@ class Command(BaseCommand):
             "--division", required=True, help="課のURL名。例：digital-administration"
         )
         parser.add_argument(
-            "--name", default=DEFAULT_DOCUMENT_NAME, help="文書の名称（表紙や各ページの表題）"
+            "--name",
+            default="",
+            help="文書の名称（表紙や各ページの表題）。省略すると文書の表紙から読み取ります"
+            f"（読み取れなければ「{DEFAULT_DOCUMENT_NAME}」）",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="読み取り結果を表示するだけにする"
@@ -43,9 +47,12 @@ class Command(BaseCommand):
             raise CommandError(f"ファイル {path} は見つかりません。")
         try:
             check_size(path.stat().st_size)
-            parsed = parse(read_document(path.name, path.read_bytes()), name)
+            parsed = parse(
+                read_document(path.name, path.read_bytes()), name or DEFAULT_DOCUMENT_NAME
+            )
         except ImportRefused as refusal:
             raise CommandError(str(refusal)) from None
+        parsed.document_name = name or parsed.document_name
         if parsed.year and parsed.year != year:
             parsed.warnings.append(
                 f"文書の年度（{parsed.year}）と指定した年度（{year}）が違います。"
