@@ -66,8 +66,9 @@ def megabytes(n: int) -> str:
 def check_size(size: int) -> None:
     """Refuse a file over the limit; called with the upload's size before it is read."""
     if size > max_bytes():
+        # In bytes: rounded to megabytes, a file just over the limit would read as the limit.
         raise ImportFileError(
-            f"ファイルが大きすぎます（{megabytes(size)}）。"
+            f"ファイルが大きすぎます（{size:,} バイト。{megabytes(max_bytes())} を超えています）。"
             f"取り込めるのは {megabytes(max_bytes())} までです。ファイルを分けてください。"
         )
     if size == 0:
@@ -294,11 +295,14 @@ def _open_workbook(data: bytes, data_only: bool):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from budgets.xlsx_limits import check_archive
+
     if not data.startswith(b"PK\x03\x04"):
         raise ImportFileError(
             "XLSX（Excel ブック）として読めません。CSV なら形式で「CSV」を選んでください。"
             "古い .xls 形式は Excel で .xlsx として保存し直してください。"
         )
+    check_archive(data)
     try:
         return openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False
@@ -315,14 +319,21 @@ def read_xlsx(data: bytes, sheet_names: list[str] | None = None) -> dict[str, Sh
     A formula cell gives the value Excel saved with it (openpyxl's ``data_only``); one without
     a saved value is refused, since reading it would silently give an empty cell.
     With ``sheet_names`` None the first sheet is read, returned under the key ``""``.
+    Rows are streamed within the limits of ``budgets.xlsx_limits``.
     """
+    from budgets.xlsx_limits import Deadline
+
+    deadline = Deadline()
     book = _open_workbook(data, data_only=False)
     try:
         if sheet_names is None:
             titles = {"": book.worksheets[0].title}
         else:
             titles = {name: name for name in sheet_names if name in book.sheetnames}
-        raw = {key: _read_cells(book[title], title, sheet_names) for key, title in titles.items()}
+        raw = {
+            key: _read_cells(book[title], title, sheet_names, deadline)
+            for key, title in titles.items()
+        }
     finally:
         book.close()
 
@@ -333,13 +344,7 @@ def read_xlsx(data: bytes, sheet_names: list[str] | None = None) -> dict[str, Sh
             for key in formula_sheets:
                 rows, formulas = raw[key]
                 by_number = dict(rows)
-                cached_rows = cached_book[titles[key]].iter_rows(
-                    min_row=min(r for r, _ in formulas),
-                    max_row=max(r for r, _ in formulas),
-                    values_only=True,
-                )
-                first = min(r for r, _ in formulas)
-                cached = {first + i: values for i, values in enumerate(cached_rows)}
+                cached = _cached_values(cached_book[titles[key]], formulas, deadline)
                 for r, c in sorted(formulas):
                     values = cached.get(r, ())
                     value = values[c - 1] if c <= len(values) else None
@@ -356,28 +361,53 @@ def read_xlsx(data: bytes, sheet_names: list[str] | None = None) -> dict[str, Sh
     }
 
 
-def _read_cells(sheet, title, sheet_names):
+def _where(title, sheet_names) -> str:
+    return f"シート「{title}」の" if sheet_names is not None else ""
+
+
+# Holds a formula cell's place until its saved value replaces it.
+_FORMULA = object()
+
+
+def _read_cells(sheet, title, sheet_names, deadline):
     """Rows of values and the (row, column) of every formula cell, within the row limit."""
+    from budgets.xlsx_limits import limited_rows
+
     rows, formulas = [], set()
     filled = 0
-    for r, cells in enumerate(sheet.iter_rows(), 1):
+    for r, cells in limited_rows(sheet, _where(title, sheet_names), deadline):
         values = []
         for c, cell in enumerate(cells, 1):
             if cell.data_type == "f":
                 formulas.add((r, c))
-                values.append(None)
+                values.append(_FORMULA)
             else:
                 values.append(cell.value)
-        if not all(_is_blank(v) for v in values):
+        while values and _is_blank(values[-1]):
+            values.pop()
+        if values:
             filled += 1
             if filled > max_rows() + 1:
-                where = f"シート「{title}」の" if sheet_names is not None else ""
                 raise ImportFileError(
-                    f"{where}行が多すぎます。取り込めるのは {max_rows():,} 行までです。"
-                    "ファイルを分けてください。"
+                    f"{_where(title, sheet_names)}行が多すぎます。"
+                    f"取り込めるのは {max_rows():,} 行までです。ファイルを分けてください。"
                 )
         rows.append((r, values))
     return rows, formulas
+
+
+def _cached_values(sheet, formulas, deadline) -> dict[int, list]:
+    """The values Excel saved in the rows that hold formulas."""
+    from budgets.xlsx_limits import limited_rows
+
+    first, last = min(r for r, _ in formulas), max(r for r, _ in formulas)
+    cached = {}
+    for r, cells in limited_rows(sheet, "", deadline):
+        if r > last:
+            break
+        if r >= first:
+            cached[r] = [cell.value for cell in cells]
+    return cached
 
 
 def _formula_message(title: str, row: int, column: int, sheet_names) -> str:

@@ -165,6 +165,12 @@ PREFECTURE = "大阪府"
 # is read. Each model has its own import permission, "<app>.import_<model>".
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# An XLSX is zipped XML: what it inflates to, and the time its rows may take to read, are
+# limited too (budgets/xlsx_limits.py).
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 40 * 1024 * 1024)
+)
+IMPORT_MAX_SECONDS = float(os.environ.get("IMPORT_MAX_SECONDS", "8"))
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
