@@ -2,7 +2,6 @@ import nested_admin
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.import_admin import SpreadsheetAdminMixin
 from budgets.models import (
@@ -28,6 +27,7 @@ from budgets.resources import (
     VendorResource,
 )
 from programs.models import Event, Figure
+from reports.history_admin import SimpleHistoryAdmin
 from reports.notation import comma
 from reports.permissions import (
     DivisionScopedAdmin,

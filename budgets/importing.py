@@ -132,6 +132,11 @@ def _sheet(raw_rows, sheet_label: str = "", allow_empty: bool = False) -> Sheet:
             continue
         if all(_is_blank(c) for c in cells):
             continue
+        if any(isinstance(c, str) and "\x00" in c for c in cells):
+            # PostgreSQL cannot store NUL; refused here, the same on every database.
+            raise ImportFileError(
+                f"{where}{number}行目に NUL 文字（0x00）があります。その文字を消してください。"
+            )
         if len(cells) > len(header):
             extra = cells[len(header) :]
             if not all(_is_blank(c) for c in extra):
@@ -180,6 +185,35 @@ def _first_bad_line(data: bytes, encoding: str) -> int:
     return 0
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: Japanese or ASCII text puts NUL in every other byte."""
+    head = data[:4096]
+    if len(head) < 4:
+        return False
+    return any(head[i::2].count(0) > len(head) // 4 for i in (0, 1))
+
+
+def _refuse_mixed(data: bytes) -> None:
+    """Refuse a file that is partly UTF-8 and partly another encoding (lines pasted from
+    files of both kinds); read as Shift_JIS, its UTF-8 lines would become garbled text."""
+    utf8_line = other_line = 0
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line and other_line:
+            raise ImportFileError(
+                f"文字コードの違う行が混ざっています（{utf8_line}行目は UTF-8、"
+                f"{other_line}行目は UTF-8 ではありません）。"
+                "一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。"
+            )
+
+
 def decode_csv(data: bytes, declared: str | None = None) -> str:
     """Decode a CSV file: BOM → UTF-8; valid UTF-8 → UTF-8; else cp932; else a clear error.
 
@@ -190,10 +224,16 @@ def decode_csv(data: bytes, declared: str | None = None) -> str:
         raise ImportFileError(
             "このファイルは XLSX（Excel ブック）です。形式で「XLSX」を選んでください。"
         )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
         raise ImportFileError(
             "UTF-16 などのファイルは読めません。"
             "Excel で「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」で保存してください。"
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ImportFileError(
+            f"NUL 文字（0x00）が含まれています（{line}行目）。テキストの CSV ではないか、"
+            "ファイルが壊れています。Excel で CSV として保存し直してください。"
         )
     if data.startswith(codecs.BOM_UTF8):
         if declared == "cp932":
@@ -225,12 +265,14 @@ def decode_csv(data: bytes, declared: str | None = None) -> str:
                 "形式で「CSV（UTF-8）」か「CSV（文字コード自動判定）」を選んでください。"
             )
         return text
+    _refuse_mixed(data)
     try:
         text = data.decode("cp932")
     except UnicodeDecodeError:
+        line = _first_bad_line(data, "cp932")
         raise ImportFileError(
-            "文字コードを判別できません。UTF-8 または Shift_JIS（cp932）で保存した CSV を"
-            "使ってください。"
+            f"文字コードを判別できません（{line}行目）。UTF-8 または Shift_JIS（cp932）で"
+            "保存した CSV を使ってください。"
         ) from None
     if match := _PRIVATE_USE.search(text):
         line = text.count("\n", 0, match.start()) + 1

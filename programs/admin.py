@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin import AwardTableInline, ContractInline, SettlementTableInline
 from budgets.models import AwardTable, Contract, SettlementTable
 from programs.models import Event, Fact, Figure, Initiative, Note
+from reports.history_admin import SimpleHistoryAdmin
 from reports.permissions import (
     DivisionScopedAdmin,
     ParentScopedInline,

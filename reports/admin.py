@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.roundtrip import ExcelRoundTripMixin
 from programs.admin import TopInitiativeInline
 from reports import workflow
 from reports.copying import copy_forward
+from reports.history_admin import SimpleHistoryAdmin
 from reports.models import (
     Department,
     Division,

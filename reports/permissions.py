@@ -1,7 +1,8 @@
 """Who may see, change and publish what: division roles, queryset scoping, stale-form refusal."""
 
 from django import forms
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import flatten_fieldsets, get_fields_from_path
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -105,6 +106,14 @@ class ParentScopedFormSet:
             rows = scope(rows, self.user)
         return {str(pk) for pk in rows.values_list("pk", flat=True)}
 
+    def get_queryset(self):
+        try:
+            return super().get_queryset()
+        except (ValueError, ValidationError):
+            # nested_admin looks rows up by the posted ids as they are: one that is not a
+            # number loads nothing here, and clean() refuses it.
+            return self.model._default_manager.none()
+
     def clean(self):
         super().clean()
         pk_name = self.model._meta.pk.name
@@ -127,11 +136,23 @@ class ParentScopedInline:
         return type(formset.__name__, (ParentScopedFormSet, formset), {"user": request.user})
 
 
+def _is_relation(model_admin, field_path: str) -> bool:
+    return get_fields_from_path(model_admin.model, field_path)[-1].is_relation
+
+
 class DivisionScopedAdmin:
     """Admin mixin: lists, forms, choices and objects limited to the user's divisions."""
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user)
+
+    def get_list_filter(self, request):
+        # A related filter offers only values of rows the user may see, never the names
+        # of other divisions' items or programmes.
+        return [
+            (f, RelatedOnlyFieldListFilter) if isinstance(f, str) and _is_relation(self, f) else f
+            for f in super().get_list_filter(request)
+        ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -274,7 +295,7 @@ def role_group(role: str):
 
 def affected_reports(obj) -> QuerySet[Report]:
     """The reports whose content shows ``obj``: they count as edited when it changes."""
-    from budgets.models import ExpenditureItem, SettlementAmount, SubsidyAward, Vendor
+    from budgets.models import ExpenditureItem, SettlementAmount, SubsidyAward
 
     if isinstance(obj, Report):
         return Report.objects.filter(pk=obj.pk)
@@ -297,8 +318,8 @@ def affected_reports(obj) -> QuerySet[Report]:
             sections__initiatives__award_tables__programme=obj.programme_id,
             sections__initiatives__award_tables__fiscal_year=obj.fiscal_year_id,
         ).distinct()
-    if isinstance(obj, Vendor):
-        return Report.objects.filter(sections__initiatives__contracts__vendor=obj).distinct()
+    # A vendor is shared by divisions: renaming it edits no report; the new name reaches a
+    # published report with its next edition.
     return Report.objects.none()
 
 
@@ -314,4 +335,10 @@ class TouchesReports:
         reports = list(affected_reports(obj))
         super().delete_model(request, obj)
         for report in reports:
+            touch_report(report, request.user)
+
+    def delete_queryset(self, request, queryset):
+        reports = {r.pk: r for obj in queryset for r in affected_reports(obj)}
+        super().delete_queryset(request, queryset)
+        for report in reports.values():
             touch_report(report, request.user)
