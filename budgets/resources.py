@@ -45,6 +45,7 @@ from budgets.models import (
     Unit,
     Vendor,
 )
+from budgets.stale_imports import changed_since, stale_message
 from programs.models import Event, Figure, Initiative
 from reports.models import Division, FiscalYear
 from reports.notation import ERAS, comma
@@ -847,10 +848,13 @@ class SpreadsheetResource(resources.ModelResource):
         store_instance = True
         use_transactions = True
 
-    def __init__(self, divisions=None, unit=Unit.YEN, **kwargs):
+    def __init__(self, divisions=None, unit=Unit.YEN, since=None, **kwargs):
         super().__init__(**kwargs)
         self.divisions = divisions
         self.unit = unit
+        # The history mark of the preview this import confirms (budgets/stale_imports.py).
+        self.since = since
+        self.changed = {}
         self.source_headers: dict[str, str] = {}
         self.row_numbers: list[int] = []
         self.seen_keys: dict[tuple, int] = {}
@@ -1008,6 +1012,8 @@ class SpreadsheetResource(resources.ModelResource):
     ):
         self.user = kwargs.get("user")
         self.seen_keys = {}
+        if self.since is not None and not dry_run:
+            self.changed = changed_since(self._meta.model, self.since)
         try:
             prepared = self.prepare(dataset)
         except ImportFileError as error:
@@ -1051,6 +1057,8 @@ class SpreadsheetResource(resources.ModelResource):
                 errors = error.update_error_dict(errors)
         if not errors:
             self.check_repeated_key(instance, kwargs.get("row_number"), errors)
+        if instance.pk in self.changed:
+            errors[NON_FIELD_ERRORS] = ValidationError(stale_message(self.changed[instance.pk]))
         if errors:
             raise ValidationError(errors)
 

@@ -29,6 +29,7 @@ from budgets.resources import (
     SettlementAmountResource,
     SubsidyAwardResource,
 )
+from budgets.stale_imports import parse_marks, revision_mark
 from reports.models import Division
 
 SHEETS = [
@@ -118,8 +119,13 @@ class SheetOutcome:
         return self.result is None or self.result.is_ok()
 
 
-def import_workbook(data: bytes, report, user, *, dry_run: bool) -> list[SheetOutcome]:
-    """Import the workbook's sheets into ``report``'s division: all of them, or nothing."""
+def import_workbook(
+    data: bytes, report, user, *, dry_run: bool, since: list | None = None
+) -> list[SheetOutcome]:
+    """Import the workbook's sheets into ``report``'s division: all of them, or nothing.
+
+    ``since``: the history marks of the preview being confirmed, one per sheet.
+    """
     sheets = read_xlsx(data, [title for title, _ in SHEETS])
     if not sheets:
         raise ImportFileError(
@@ -128,13 +134,14 @@ def import_workbook(data: bytes, report, user, *, dry_run: bool) -> list[SheetOu
         )
     divisions = Division.objects.filter(pk=report.division_id)
     outcomes = []
+    since = since or [None] * len(SHEETS)
     with transaction.atomic():
-        for title, resource_class in SHEETS:
+        for (title, resource_class), mark in zip(SHEETS, since, strict=True):
             sheet = sheets.get(title)
             if sheet is None or not sheet.rows:
                 outcomes.append(SheetOutcome(title, None))
                 continue
-            result = resource_class(divisions=divisions).import_data(
+            result = resource_class(divisions=divisions, since=mark).import_data(
                 sheet.dataset(),
                 dry_run=dry_run,
                 use_transactions=True,
@@ -181,6 +188,11 @@ class WorkbookForm(forms.Form):
 
 class ConfirmWorkbookForm(forms.Form):
     stored = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    since = forms.RegexField(regex=r"^\d+(,\d+)*$", required=False, widget=forms.HiddenInput)
+
+
+def revision_marks() -> str:
+    return ",".join(str(revision_mark(r._meta.model)) for _, r in SHEETS)
 
 
 class ExcelRoundTripMixin:
@@ -249,6 +261,7 @@ class ExcelRoundTripMixin:
         if request.method != "POST" or not form.is_valid():
             return self._excel_page(request, report, form=form)
         data = form.cleaned_data["workbook"].read()
+        marks = revision_marks()
         try:
             outcomes = import_workbook(data, report, request.user, dry_run=True)
         except ImportFileError as error:
@@ -258,7 +271,7 @@ class ExcelRoundTripMixin:
         if all(o.ok for o in outcomes):
             storage = MediaStorage(read_mode="rb")
             storage.save(data)
-            confirm = ConfirmWorkbookForm(initial={"stored": storage.name})
+            confirm = ConfirmWorkbookForm(initial={"stored": storage.name, "since": marks})
         return self._excel_page(
             request, report, form=WorkbookForm(), outcomes=outcomes, confirm_form=confirm
         )
@@ -279,8 +292,9 @@ class ExcelRoundTripMixin:
                 "アップロードしたファイルが見つかりません。もう一度アップロードしてください。",
             )
             return HttpResponseRedirect(here)
+        since = parse_marks(form.cleaned_data["since"], len(SHEETS))
         try:
-            outcomes = import_workbook(data, report, request.user, dry_run=False)
+            outcomes = import_workbook(data, report, request.user, dry_run=False, since=since)
         except ImportFileError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(here)

@@ -132,8 +132,11 @@ class ParentScopedInline:
     """Inline mixin: its formset only ever loads rows of its own parent (ParentScopedFormSet)."""
 
     def get_formset(self, request, obj=None, **kwargs):
+        from reports.concurrency import RevisionCheckedFormSet
+
         formset = super().get_formset(request, obj, **kwargs)
-        return type(formset.__name__, (ParentScopedFormSet, formset), {"user": request.user})
+        bases = (ParentScopedFormSet, RevisionCheckedFormSet, formset)
+        return type(formset.__name__, bases, {"user": request.user})
 
 
 def _is_relation(model_admin, field_path: str) -> bool:
