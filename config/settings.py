@@ -35,8 +35,8 @@ INSTALLED_APPS = [
     "nested_admin",
     "simple_history",
     "django_tasks",
-    "django_tasks_db",
-    "axes",
+    "config.apps.TasksDatabaseConfig",
+    "config.apps.AxesConfig",
     "import_export",
     "reports",
     "programs",
@@ -235,3 +235,4 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
