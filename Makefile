@@ -56,6 +56,7 @@ lint: install
 # under gunicorn beside a static file, wrk). About 10 minutes; the first run also builds the demo
 # data (kept in /tmp and in the bench_scale database), about 8 more. Uses Redis when it answers.
 bench: install bench-tools
+	$(BIN)/python bench/spreadsheets.py
 	$(BIN)/python bench/scale.py
 
 bench-tools:
