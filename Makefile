@@ -59,6 +59,7 @@ lint: install
 # data (kept in /tmp and in the bench_scale database), about 8 more. Uses Redis when it answers.
 bench: install bench-tools
 	$(BIN)/python bench/proofreading.py
+	$(BIN)/python bench/spreadsheets.py
 	$(BIN)/python bench/scale.py
 
 bench-tools:

@@ -2,7 +2,6 @@ import nested_admin
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.models import (
     AwardTable,
@@ -25,8 +24,14 @@ from budgets.resources import (
     VendorResource,
 )
 from organisation.notation import comma
-from organisation.permissions import DivisionScopedAdmin, ParentScopedInline, StaleFormGuard
+from organisation.permissions import (
+    DivisionScopedAdmin,
+    ParentScopedInline,
+    StaleFormGuard,
+    divisions_for,
+)
 from reports.editing import TouchesReports
+from reports.history_admin import SimpleHistoryAdmin
 from spreadsheets.admin import SpreadsheetAdminMixin
 
 
@@ -76,6 +81,19 @@ class FormerVendorNameInline(ParentScopedInline, admin.TabularInline):
     extra = 0
 
 
+def may_rename(user, vendor) -> bool:
+    """A vendor is shared: an editor renames one only while no other division's contract
+    names it; one that several divisions use is renamed by administrators."""
+    if vendor is None or user.is_superuser:
+        return True
+    used_by = set(
+        Contract.objects.filter(vendor=vendor).values_list(
+            "initiative__section__report__division", flat=True
+        )
+    )
+    return used_by <= set(divisions_for(user).values_list("pk", flat=True))
+
+
 @admin.register(Vendor)
 class VendorAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, SimpleHistoryAdmin):
     resource_classes = [VendorResource]
@@ -89,6 +107,12 @@ class VendorAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, SimpleH
     @admin.display(description="旧名称")
     def former_name_list(self, obj):
         return "、".join(f.name for f in obj.former_names.all())
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and may_rename(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and may_rename(request.user, obj)
 
 
 class SettlementAmountInline(ParentScopedInline, DivisionScopedAdmin, admin.TabularInline):

@@ -94,7 +94,9 @@ class Vendor(models.Model):
         return self.name
 
     def affected_reports(self):
-        return Report.objects.filter(sections__initiatives__contracts__vendor=self).distinct()
+        # Shared by divisions: renaming a vendor edits no report; the new name reaches a
+        # published report with its next edition.
+        return Report.objects.none()
 
 
 class FormerVendorName(models.Model):

@@ -24,8 +24,10 @@ from budgets.models import AmountKind, Contract, SettlementAmount, SettlementTab
 from budgets.resources import ContractResource, SettlementAmountResource, SubsidyAwardResource
 from organisation.models import Division
 from spreadsheets.admin import UploadField
-from spreadsheets.importing import ImportFileError, max_bytes, megabytes, read_xlsx, write_xlsx
+from spreadsheets.importing import read_xlsx, write_xlsx
+from spreadsheets.limits import ImportFileError, max_bytes, megabytes
 from spreadsheets.resources import ImportResult
+from spreadsheets.stale_imports import parse_marks, revision_mark
 
 SHEETS = [
     ("決算額", SettlementAmountResource),
@@ -114,8 +116,13 @@ class SheetOutcome:
         return self.result is None or self.result.is_ok()
 
 
-def import_workbook(data: bytes, report, user, *, dry_run: bool) -> list[SheetOutcome]:
-    """Import the workbook's sheets into ``report``'s division: all of them, or nothing."""
+def import_workbook(
+    data: bytes, report, user, *, dry_run: bool, since: list | None = None
+) -> list[SheetOutcome]:
+    """Import the workbook's sheets into ``report``'s division: all of them, or nothing.
+
+    ``since``: the history marks of the preview being confirmed, one per sheet.
+    """
     sheets = read_xlsx(data, [title for title, _ in SHEETS])
     if not sheets:
         raise ImportFileError(
@@ -124,13 +131,14 @@ def import_workbook(data: bytes, report, user, *, dry_run: bool) -> list[SheetOu
         )
     divisions = Division.objects.filter(pk=report.division_id)
     outcomes = []
+    since = since or [None] * len(SHEETS)
     with transaction.atomic():
-        for title, resource_class in SHEETS:
+        for (title, resource_class), mark in zip(SHEETS, since, strict=True):
             sheet = sheets.get(title)
             if sheet is None or not sheet.rows:
                 outcomes.append(SheetOutcome(title, None))
                 continue
-            result = resource_class(divisions=divisions).import_data(
+            result = resource_class(divisions=divisions, since=mark).import_data(
                 sheet.dataset(),
                 dry_run=dry_run,
                 use_transactions=True,
@@ -177,6 +185,11 @@ class WorkbookForm(forms.Form):
 
 class ConfirmWorkbookForm(forms.Form):
     stored = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    since = forms.RegexField(regex=r"^\d+(,\d+)*$", required=False, widget=forms.HiddenInput)
+
+
+def revision_marks() -> str:
+    return ",".join(str(revision_mark(r._meta.model)) for _, r in SHEETS)
 
 
 class ExcelRoundTripMixin:
@@ -245,6 +258,7 @@ class ExcelRoundTripMixin:
         if request.method != "POST" or not form.is_valid():
             return self._excel_page(request, report, form=form)
         data = form.cleaned_data["workbook"].read()
+        marks = revision_marks()
         try:
             outcomes = import_workbook(data, report, request.user, dry_run=True)
         except ImportFileError as error:
@@ -254,7 +268,7 @@ class ExcelRoundTripMixin:
         if all(o.ok for o in outcomes):
             storage = MediaStorage(read_mode="rb")
             storage.save(data)
-            confirm = ConfirmWorkbookForm(initial={"stored": storage.name})
+            confirm = ConfirmWorkbookForm(initial={"stored": storage.name, "since": marks})
         return self._excel_page(
             request, report, form=WorkbookForm(), outcomes=outcomes, confirm_form=confirm
         )
@@ -275,8 +289,9 @@ class ExcelRoundTripMixin:
                 "アップロードしたファイルが見つかりません。もう一度アップロードしてください。",
             )
             return HttpResponseRedirect(here)
+        since = parse_marks(form.cleaned_data["since"], len(SHEETS))
         try:
-            outcomes = import_workbook(data, report, request.user, dry_run=False)
+            outcomes = import_workbook(data, report, request.user, dry_run=False, since=since)
         except ImportFileError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(here)

@@ -35,8 +35,8 @@ INSTALLED_APPS = [
     "nested_admin",
     "simple_history",
     "django_tasks",
-    "django_tasks_db",
-    "axes",
+    "config.apps.TasksDatabaseConfig",
+    "config.apps.AxesConfig",
     "import_export",
     "organisation",
     "reports",
@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.NulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "public.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +99,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and db_worker write at once: WAL lets readers go on beside a writer,
+    # a write transaction takes the lock when it begins (IMMEDIATE) instead of failing when
+    # it upgrades a read, and a writer waits up to 20 s for another instead of answering
+    # "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
@@ -161,7 +173,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Public pages for anonymous readers are kept in the cache (reports/caching.py) only where the
+# Public pages for anonymous readers are kept in the cache (public/caching.py) only where the
 # cache is shared by every app server, so that publishing makes them stale everywhere at once.
 PUBLIC_PAGE_CACHE_SECONDS = int(
     os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600" if os.environ.get("REDIS_URL") else "0")
@@ -170,10 +182,16 @@ PUBLIC_PAGE_CACHE_SECONDS = int(
 SITE_NAME = "大阪府 事務事業実績"
 PREFECTURE = "大阪府"
 
-# Spreadsheet import and export (budgets/importing.py): a larger file is refused before it
+# Spreadsheet import and export (spreadsheets/importing.py): a larger file is refused before it
 # is read. Each model has its own import permission, "<app>.import_<model>".
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# An XLSX is zipped XML: what it inflates to, and the time its rows may take to read, are
+# limited too (spreadsheets/limits.py).
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 40 * 1024 * 1024)
+)
+IMPORT_MAX_SECONDS = float(os.environ.get("IMPORT_MAX_SECONDS", "8"))
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -226,3 +244,4 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"

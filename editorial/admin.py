@@ -7,7 +7,6 @@ from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.roundtrip import ExcelRoundTripMixin
 from editorial.copying import copy_forward
@@ -27,6 +26,7 @@ from publication.serializers import report_data
 from publication.tree import load_report
 from reports import workflow
 from reports.editing import touch_report
+from reports.history_admin import SimpleHistoryAdmin
 from reports.models import Report, ReportTransition
 
 

@@ -10,6 +10,12 @@ class EditorialConfig(AppConfig):
     name = "editorial"
     verbose_name = "編集"
 
+    def ready(self):
+        # Patches a template filter of django-nested-admin, importable once apps are ready.
+        from editorial import nested_admin_fixes
+
+        nested_admin_fixes.install()
+
 
 class ReportsAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with our site (editorial/sites.py) as the default one."""

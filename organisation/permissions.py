@@ -1,12 +1,14 @@
 """Who may see, change and publish what: division roles, queryset scoping, stale-form refusal."""
 
 from django import forms
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import flatten_fieldsets, get_fields_from_path
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from organisation.concurrency import RevisionCheckedFormSet
 from organisation.models import Division, DivisionRole
 
 
@@ -85,6 +87,14 @@ class ParentScopedFormSet:
             rows = scope(rows, self.user)
         return {str(pk) for pk in rows.values_list("pk", flat=True)}
 
+    def get_queryset(self):
+        try:
+            return super().get_queryset()
+        except (ValueError, ValidationError):
+            # nested_admin looks rows up by the posted ids as they are: one that is not a
+            # number loads nothing here, and clean() refuses it.
+            return self.model._default_manager.none()
+
     def clean(self):
         super().clean()
         pk_name = self.model._meta.pk.name
@@ -104,7 +114,12 @@ class ParentScopedInline:
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        return type(formset.__name__, (ParentScopedFormSet, formset), {"user": request.user})
+        bases = (ParentScopedFormSet, RevisionCheckedFormSet, formset)
+        return type(formset.__name__, bases, {"user": request.user})
+
+
+def _is_relation(model_admin, field_path: str) -> bool:
+    return get_fields_from_path(model_admin.model, field_path)[-1].is_relation
 
 
 class DivisionScopedAdmin:
@@ -112,6 +127,14 @@ class DivisionScopedAdmin:
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user)
+
+    def get_list_filter(self, request):
+        # A related filter offers only values of rows the user may see, never the names
+        # of other divisions' items or programmes.
+        return [
+            (f, RelatedOnlyFieldListFilter) if isinstance(f, str) and _is_relation(self, f) else f
+            for f in super().get_list_filter(request)
+        ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -3,13 +3,13 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin import AwardTableInline, ContractInline, SettlementTableInline
 from organisation.permissions import DivisionScopedAdmin, ParentScopedInline, StaleFormGuard
 from programs.models import Event, Fact, Figure, Initiative, Note
 from programs.resources import EventResource, FigureResource
 from reports.editing import TouchesReports
+from reports.history_admin import SimpleHistoryAdmin
 from spreadsheets.admin import SpreadsheetAdminMixin
 
 
@@ -70,8 +70,17 @@ class InitiativeAdmin(
     list_filter = ["section__report__fiscal_year", "section__report__division"]
     search_fields = ["title", "body"]
     autocomplete_fields = ["parent"]
-    raw_id_fields = ["section"]
     inlines = CONTENT_INLINES
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "section" and field is not None:
+            # A scoped choice named by its report: group names repeat every year.
+            field.queryset = field.queryset.select_related(
+                "report__fiscal_year", "report__division"
+            )
+            field.label_from_instance = lambda section: f"{section.report} {section.name}"
+        return field
 
     @admin.display(description="事務事業実績")
     def report(self, obj):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
@@ -462,10 +463,23 @@ def vendor(request, pk):
                 "url": f"{row.edition.report.get_absolute_url()}#{row.anchor}",
             }
         )
+    # The name of the newest publication: a rename reaches the public with the next edition.
+    newest = max(published, key=lambda row: (row.edition.published_at, row.edition_id))
+    published_on = timezone.localdate(newest.edition.published_at)
+    former = [
+        f
+        for f in company.former_names.all()
+        if f.name != newest.vendor_name and f.renamed_on <= published_on
+    ]
     return render(
         request,
         "reports/vendor_detail.html",
-        {"vendor": company, "contracts": list(contracts.values())},
+        {
+            "vendor": company,
+            "vendor_name": newest.vendor_name,
+            "former_names": former,
+            "contracts": list(contracts.values()),
+        },
     )
 
 

@@ -42,3 +42,9 @@ class TouchesReports:
         super().delete_model(request, obj)
         for report in reports:
             touch_report(report, request.user)
+
+    def delete_queryset(self, request, queryset):
+        reports = {r.pk: r for obj in queryset for r in affected_reports(obj)}
+        super().delete_queryset(request, queryset)
+        for report in reports.values():
+            touch_report(report, request.user)

@@ -10,24 +10,18 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from import_export import forms as ie_forms
 from import_export.admin import ImportExportMixin
 from import_export.tmp_storages import MediaStorage
 
 from organisation.models import Unit
 from organisation.permissions import divisions_for
-from spreadsheets.importing import (
-    EXPORT_FORMATS,
-    IMPORT_FORMATS,
-    XLSX,
-    CSVAuto,
-    ImportFileError,
-    check_size,
-    max_bytes,
-    max_rows,
-    megabytes,
-)
+from spreadsheets.importing import EXPORT_FORMATS, IMPORT_FORMATS, XLSX, CSVAuto
+from spreadsheets.limits import ImportFileError, check_size, max_bytes, max_rows, megabytes
+from spreadsheets.stale_imports import revision_mark
 
 
 def importable_models() -> list:
@@ -116,6 +110,7 @@ class ImportForm(ie_forms.ImportForm):
 
 class ConfirmImportForm(ie_forms.ConfirmImportForm):
     unit = forms.ChoiceField(choices=Unit.choices, required=False, widget=forms.HiddenInput)
+    since = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ExportForm(ie_forms.ExportForm):
@@ -146,8 +141,12 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         form = kwargs.get("form")
-        unit = getattr(form, "cleaned_data", {}).get("unit") if form is not None else None
-        return {"divisions": self.get_import_divisions(request), "unit": unit or Unit.YEN}
+        cleaned = getattr(form, "cleaned_data", {}) if form is not None else {}
+        return {
+            "divisions": self.get_import_divisions(request),
+            "unit": cleaned.get("unit") or Unit.YEN,
+            "since": cleaned.get("since"),
+        }
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
@@ -160,9 +159,13 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["unit"] = import_form.cleaned_data.get("unit") or Unit.YEN
+            initial["since"] = getattr(request, "import_mark", None)
         return initial
 
     def import_action(self, request, **kwargs):
+        if request.method == "POST":
+            # Taken before the preview reads the rows: a change after it refuses the confirm.
+            request.import_mark = revision_mark(self.model)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         form = context.get("form")
@@ -174,6 +177,19 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                 name=stored, **self.get_tmp_storage_class_kwargs()
             ).remove()
         return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # The stored upload is removed by the confirm that used it (or a resubmit of it).
+            messages.error(
+                request,
+                "この取り込みはすでに確定したか、ファイルの保存期間が過ぎています。"
+                "一覧で結果を確かめ、必要ならファイルをもう一度アップロードしてください。",
+            )
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):

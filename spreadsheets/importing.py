@@ -17,9 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import tablib
-from django.conf import settings
 from django.utils.translation import gettext_lazy
 from import_export.formats.base_formats import Format
+
+from spreadsheets.limits import (
+    MAX_COLUMNS,
+    Deadline,
+    ImportFileError,
+    check_archive,
+    limited_rows,
+    max_rows,
+)
 
 # A cell starting with one of these is run by Excel, LibreOffice or Google Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,40 +46,8 @@ _CP932_LOOKALIKES = str.maketrans(
     }
 )
 
-MAX_COLUMNS = 100
 # Where cp932 puts user-defined characters (外字) and its unassigned bytes.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-
-
-class ImportFileError(Exception):
-    """A file that cannot be read at all; the message is shown to the user as it is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def max_bytes() -> int:
-    return settings.IMPORT_MAX_BYTES
-
-
-def max_rows() -> int:
-    return settings.IMPORT_MAX_ROWS
-
-
-def megabytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
-
-
-def check_size(size: int) -> None:
-    """Refuse a file over the limit; called with the upload's size before it is read."""
-    if size > max_bytes():
-        raise ImportFileError(
-            f"ファイルが大きすぎます（{megabytes(size)}）。"
-            f"取り込めるのは {megabytes(max_bytes())} までです。ファイルを分けてください。"
-        )
-    if size == 0:
-        raise ImportFileError("ファイルが空です。")
 
 
 def neutralise(value):
@@ -131,6 +107,11 @@ def _sheet(raw_rows, sheet_label: str = "", allow_empty: bool = False) -> Sheet:
             continue
         if all(_is_blank(c) for c in cells):
             continue
+        if any(isinstance(c, str) and "\x00" in c for c in cells):
+            # PostgreSQL cannot store NUL; refused here, the same on every database.
+            raise ImportFileError(
+                f"{where}{number}行目に NUL 文字（0x00）があります。その文字を消してください。"
+            )
         if len(cells) > len(header):
             extra = cells[len(header) :]
             if not all(_is_blank(c) for c in extra):
@@ -179,6 +160,35 @@ def _first_bad_line(data: bytes, encoding: str) -> int:
     return 0
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: Japanese or ASCII text puts NUL in every other byte."""
+    head = data[:4096]
+    if len(head) < 4:
+        return False
+    return any(head[i::2].count(0) > len(head) // 4 for i in (0, 1))
+
+
+def _refuse_mixed(data: bytes) -> None:
+    """Refuse a file that is partly UTF-8 and partly another encoding (lines pasted from
+    files of both kinds); read as Shift_JIS, its UTF-8 lines would become garbled text."""
+    utf8_line = other_line = 0
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line and other_line:
+            raise ImportFileError(
+                f"文字コードの違う行が混ざっています（{utf8_line}行目は UTF-8、"
+                f"{other_line}行目は UTF-8 ではありません）。"
+                "一つの文字コード（UTF-8 か Shift_JIS）で保存し直してください。"
+            )
+
+
 def decode_csv(data: bytes, declared: str | None = None) -> str:
     """Decode a CSV file: BOM → UTF-8; valid UTF-8 → UTF-8; else cp932; else a clear error.
 
@@ -189,10 +199,16 @@ def decode_csv(data: bytes, declared: str | None = None) -> str:
         raise ImportFileError(
             "このファイルは XLSX（Excel ブック）です。形式で「XLSX」を選んでください。"
         )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
         raise ImportFileError(
             "UTF-16 などのファイルは読めません。"
             "Excel で「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」で保存してください。"
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ImportFileError(
+            f"NUL 文字（0x00）が含まれています（{line}行目）。テキストの CSV ではないか、"
+            "ファイルが壊れています。Excel で CSV として保存し直してください。"
         )
     if data.startswith(codecs.BOM_UTF8):
         if declared == "cp932":
@@ -224,12 +240,14 @@ def decode_csv(data: bytes, declared: str | None = None) -> str:
                 "形式で「CSV（UTF-8）」か「CSV（文字コード自動判定）」を選んでください。"
             )
         return text
+    _refuse_mixed(data)
     try:
         text = data.decode("cp932")
     except UnicodeDecodeError:
+        line = _first_bad_line(data, "cp932")
         raise ImportFileError(
-            "文字コードを判別できません。UTF-8 または Shift_JIS（cp932）で保存した CSV を"
-            "使ってください。"
+            f"文字コードを判別できません（{line}行目）。UTF-8 または Shift_JIS（cp932）で"
+            "保存した CSV を使ってください。"
         ) from None
     if match := _PRIVATE_USE.search(text):
         line = text.count("\n", 0, match.start()) + 1
@@ -299,6 +317,7 @@ def _open_workbook(data: bytes, data_only: bool):
             "XLSX（Excel ブック）として読めません。CSV なら形式で「CSV」を選んでください。"
             "古い .xls 形式は Excel で .xlsx として保存し直してください。"
         )
+    check_archive(data)
     try:
         return openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False
@@ -315,14 +334,19 @@ def read_xlsx(data: bytes, sheet_names: list[str] | None = None) -> dict[str, Sh
     A formula cell gives the value Excel saved with it (openpyxl's ``data_only``); one without
     a saved value is refused, since reading it would silently give an empty cell.
     With ``sheet_names`` None the first sheet is read, returned under the key ``""``.
+    Rows are streamed within the limits of ``spreadsheets.limits``.
     """
+    deadline = Deadline()
     book = _open_workbook(data, data_only=False)
     try:
         if sheet_names is None:
             titles = {"": book.worksheets[0].title}
         else:
             titles = {name: name for name in sheet_names if name in book.sheetnames}
-        raw = {key: _read_cells(book[title], title, sheet_names) for key, title in titles.items()}
+        raw = {
+            key: _read_cells(book[title], title, sheet_names, deadline)
+            for key, title in titles.items()
+        }
     finally:
         book.close()
 
@@ -333,13 +357,7 @@ def read_xlsx(data: bytes, sheet_names: list[str] | None = None) -> dict[str, Sh
             for key in formula_sheets:
                 rows, formulas = raw[key]
                 by_number = dict(rows)
-                cached_rows = cached_book[titles[key]].iter_rows(
-                    min_row=min(r for r, _ in formulas),
-                    max_row=max(r for r, _ in formulas),
-                    values_only=True,
-                )
-                first = min(r for r, _ in formulas)
-                cached = {first + i: values for i, values in enumerate(cached_rows)}
+                cached = _cached_values(cached_book[titles[key]], formulas, deadline)
                 for r, c in sorted(formulas):
                     values = cached.get(r, ())
                     value = values[c - 1] if c <= len(values) else None
@@ -356,28 +374,49 @@ def read_xlsx(data: bytes, sheet_names: list[str] | None = None) -> dict[str, Sh
     }
 
 
-def _read_cells(sheet, title, sheet_names):
+def _where(title, sheet_names) -> str:
+    return f"シート「{title}」の" if sheet_names is not None else ""
+
+
+# Holds a formula cell's place until its saved value replaces it.
+_FORMULA = object()
+
+
+def _read_cells(sheet, title, sheet_names, deadline):
     """Rows of values and the (row, column) of every formula cell, within the row limit."""
     rows, formulas = [], set()
     filled = 0
-    for r, cells in enumerate(sheet.iter_rows(), 1):
+    for r, cells in limited_rows(sheet, _where(title, sheet_names), deadline):
         values = []
         for c, cell in enumerate(cells, 1):
             if cell.data_type == "f":
                 formulas.add((r, c))
-                values.append(None)
+                values.append(_FORMULA)
             else:
                 values.append(cell.value)
-        if not all(_is_blank(v) for v in values):
+        while values and _is_blank(values[-1]):
+            values.pop()
+        if values:
             filled += 1
             if filled > max_rows() + 1:
-                where = f"シート「{title}」の" if sheet_names is not None else ""
                 raise ImportFileError(
-                    f"{where}行が多すぎます。取り込めるのは {max_rows():,} 行までです。"
-                    "ファイルを分けてください。"
+                    f"{_where(title, sheet_names)}行が多すぎます。"
+                    f"取り込めるのは {max_rows():,} 行までです。ファイルを分けてください。"
                 )
         rows.append((r, values))
     return rows, formulas
+
+
+def _cached_values(sheet, formulas, deadline) -> dict[int, list]:
+    """The values Excel saved in the rows that hold formulas."""
+    first, last = min(r for r, _ in formulas), max(r for r, _ in formulas)
+    cached = {}
+    for r, cells in limited_rows(sheet, "", deadline):
+        if r > last:
+            break
+        if r >= first:
+            cached[r] = [cell.value for cell in cells]
+    return cached
 
 
 def _formula_message(title: str, row: int, column: int, sheet_names) -> str:

@@ -38,7 +38,9 @@ from simple_history.utils import bulk_create_with_history
 from organisation.models import Division, FiscalYear, Unit
 from organisation.notation import ERAS, comma
 from reports.editing import affected_reports, touch_report
-from spreadsheets.importing import ImportFileError, restore
+from spreadsheets.importing import restore
+from spreadsheets.limits import ImportFileError
+from spreadsheets.stale_imports import changed_since, stale_message
 
 PATH_SEPARATOR = " > "
 YEN_SUFFIX = "（円）"
@@ -773,10 +775,13 @@ class SpreadsheetResource(resources.ModelResource, metaclass=ColumnDefaults):
         store_instance = True
         use_transactions = True
 
-    def __init__(self, divisions=None, unit=Unit.YEN, **kwargs):
+    def __init__(self, divisions=None, unit=Unit.YEN, since=None, **kwargs):
         super().__init__(**kwargs)
         self.divisions = divisions
         self.unit = unit
+        # The history mark of the preview this import confirms (spreadsheets/stale_imports.py).
+        self.since = since
+        self.changed = {}
         self.source_headers: dict[str, str] = {}
         self.row_numbers: list[int] = []
         self.seen_keys: dict[tuple, int] = {}
@@ -935,6 +940,8 @@ class SpreadsheetResource(resources.ModelResource, metaclass=ColumnDefaults):
     ):
         self.user = kwargs.get("user")
         self.seen_keys = {}
+        if self.since is not None and not dry_run:
+            self.changed = changed_since(self._meta.model, self.since)
         try:
             prepared = self.prepare(dataset)
         except ImportFileError as error:
@@ -978,6 +985,8 @@ class SpreadsheetResource(resources.ModelResource, metaclass=ColumnDefaults):
                 errors = error.update_error_dict(errors)
         if not errors:
             self.check_repeated_key(instance, kwargs.get("row_number"), errors)
+        if instance.pk in self.changed:
+            errors[NON_FIELD_ERRORS] = ValidationError(stale_message(self.changed[instance.pk]))
         if errors:
             raise ValidationError(errors)
 
