@@ -613,10 +613,14 @@ def test_the_command_prints_json_findings_and_exits_1_on_an_error(seed):
     assert any(f["rule"] == "mixed-script" and "ОＣＲ" in f["excerpt"] for f in findings)
 
 
-def test_the_command_fixes_the_rules_it_is_given(seed):
-    output, status = run_command("--fix", "mixed-script", "spacing")
+def test_the_command_fixes_the_rules_it_is_given_as_the_user_named(seed, editor_a):
+    output, status = run_command("--fix", "mixed-script", "spacing", "--user", "editor_a")
 
     assert status == 0
+    seed.refresh_from_db()
+    assert seed.last_edited_by == editor_a
+    title = Initiative.objects.get(title__startswith="ＡＩ－")
+    assert title.history.latest().history_user == editor_a
     assert "[エラー]" not in output and "文中の空白" not in output
     assert "表記ゆれ" in output
     assert Initiative.objects.filter(title="ＡＩ－ＯＣＲを活用した庁内業務の効率化").exists()
@@ -631,6 +635,19 @@ def test_the_command_refuses_an_unknown_rule_or_report(seed):
         run_command("--fix", "nonsense")
     with pytest.raises(CommandError, match="報告書はありません"):
         call_command("proofread", "1999", "digital-administration")
+
+
+def test_the_command_fixes_only_as_a_known_user_who_may_edit_the_report(seed, editor_b):
+    with pytest.raises(CommandError, match="--user で修正する人"):
+        run_command("--fix", "all")
+    with pytest.raises(CommandError, match="ユーザー「nobody」はいません"):
+        run_command("--fix", "all", "--user", "nobody")
+    with pytest.raises(CommandError, match="ユーザー「editor_b」には.*権限がありません"):
+        run_command("--fix", "all", "--user", "editor_b")
+
+    assert Initiative.objects.filter(title="ＡＩ－ОＣＲを活用した庁内業務の効率化").exists()
+    seed.refresh_from_db()
+    assert seed.last_edited_by is None
 
 
 def test_public_search_for_ocr_finds_the_passage_written_with_a_cyrillic_o(client, seed):
