@@ -642,7 +642,7 @@ def test_the_command_fixes_only_as_a_known_user_who_may_edit_the_report(seed, ed
         run_command("--fix", "all")
     with pytest.raises(CommandError, match="ユーザー「nobody」はいません"):
         run_command("--fix", "all", "--user", "nobody")
-    with pytest.raises(CommandError, match="ユーザー「editor_b」には.*権限がありません"):
+    with pytest.raises(CommandError, match=r"ユーザー「editor_b」には.*権限がありません"):
         run_command("--fix", "all", "--user", "editor_b")
 
     assert Initiative.objects.filter(title="ＡＩ－ОＣＲを活用した庁内業務の効率化").exists()
