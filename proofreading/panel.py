@@ -13,14 +13,7 @@ from itertools import groupby
 from django.urls import reverse
 
 from organisation.permissions import can_edit
-from proofreading.document import (
-    EXCERPT_CONTEXT,
-    EXCERPT_LONGEST,
-    Document,
-    Finding,
-    Severity,
-    Source,
-)
+from proofreading.document import Document, Finding, Severity, Source, excerpt_parts
 from proofreading.rules import RULES
 from proofreading.sources import proofread
 from reports.models import Report
@@ -67,24 +60,6 @@ def key_of(document: Document, finding: Finding) -> Key | None:
         return None
     text = document.texts[finding.text]
     return Key(finding.rule, text.source, finding.start, finding.end, digest(text.value))
-
-
-def marked(value: str, start: int, end: int) -> tuple[str, str, str]:
-    """The excerpt of ``proofreading.document.excerpt`` cut in three: before, the characters
-    the finding points at (shown marked: a stray space is otherwise invisible), after."""
-    context = EXCERPT_CONTEXT
-    if end - start > EXCERPT_LONGEST:
-        context, end = 0, start + EXCERPT_LONGEST
-    left, right = max(0, start - context), min(len(value), end + context)
-
-    def line(part):
-        return part.replace("\r", "").replace("\n", "⏎")
-
-    return (
-        ("…" if left else "") + line(value[left:start]),
-        line(value[start:end]),
-        line(value[end:right]) + ("…" if right < len(value) else ""),
-    )
 
 
 @dataclass
@@ -167,7 +142,8 @@ class Panel:
                 continue
             excerpt = ("", f.excerpt, "")
             if f.text is not None:
-                excerpt = marked(document.texts[f.text].value, f.start, f.end)
+                # In parts, to mark what the finding points at: a stray space is invisible.
+                excerpt = excerpt_parts(document.texts[f.text].value, f.start, f.end)
             rows.append(
                 Row(
                     f,
