@@ -13,6 +13,7 @@
    rendered in chunks by two db_worker processes sharing the task table.
 8. HTTP: the published report page under gunicorn beside a static file (bench/throughput.py).
 9. The goals of issue 7, met or missed.
+10. The report editor (文書編集) at 1× and 10× (bench/editor.py), run after the import.
 """
 
 import argparse
@@ -332,6 +333,9 @@ def main() -> None:
         imports = import_figures(tee([common.PYTHON, "bench/imports.py"]))
         heading("過去の報告書の取り込み（bench/importers.py）")
         tee([common.PYTHON, "bench/importers.py"])
+
+    heading("文書編集（bench/editor.py）")
+    tee([common.PYTHON, "bench/editor.py"])
 
     heading("30年 × 100課 の見本データ")
     if not common.postgres_available(common.POSTGRES_URL):

@@ -94,7 +94,7 @@ class VendorAdmin(SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, SimpleH
 class SettlementAmountInline(ParentScopedInline, DivisionScopedAdmin, admin.TabularInline):
     model = SettlementAmount
     extra = 0
-    fields = ["fiscal_year", "kind", "amount", "period_label"]
+    fields = ["fiscal_year", "kind", "amount", "unit", "period_label"]
 
 
 @admin.register(ExpenditureItem)
@@ -102,10 +102,10 @@ class ExpenditureItemAdmin(
     SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
 ):
     resource_classes = [ExpenditureItemResource]
-    list_display = ["name", "code", "division"]
+    list_display = ["name", "qualifier", "code", "division"]
     list_filter = ["division__department", "division"]
     list_select_related = ["division"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "qualifier", "code"]
     inlines = [SettlementAmountInline]
 
 
@@ -114,16 +114,16 @@ class SettlementAmountAdmin(
     SpreadsheetAdminMixin, TouchesReports, StaleFormGuard, DivisionScopedAdmin, SimpleHistoryAdmin
 ):
     resource_classes = [SettlementAmountResource]
-    list_display = ["item", "fiscal_year", "kind", "amount_yen", "period_label"]
+    list_display = ["item", "fiscal_year", "kind", "amount_shown", "period_label"]
     list_filter = ["fiscal_year", "kind", "item__division"]
     list_select_related = ["item", "fiscal_year"]
-    search_fields = ["item__name", "item__code"]
+    search_fields = ["item__name", "item__qualifier", "item__code"]
     autocomplete_fields = ["item"]
     list_per_page = 50
 
     @admin.display(description="金額", ordering="amount")
-    def amount_yen(self, obj):
-        return f"{comma(obj.amount)}円"
+    def amount_shown(self, obj):
+        return obj.display
 
 
 @admin.register(Contract)

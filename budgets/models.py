@@ -128,6 +128,12 @@ class ExpenditureItem(models.Model):
         "費目コード", max_length=60, unique=True, help_text="半角英数字とハイフン。例：lgwan-levy"
     )
     name = models.CharField("費目名", max_length=200)
+    qualifier = models.CharField(
+        "区別",
+        max_length=60,
+        blank=True,
+        help_text="同じ名前の費目を見分けるための短い言葉。例：LGWAN、公的個人認証",
+    )
 
     history = HistoricalRecords()
 
@@ -136,7 +142,7 @@ class ExpenditureItem(models.Model):
         verbose_name = verbose_name_plural = "費目"
 
     def __str__(self):
-        return self.name
+        return f"{self.name}（{self.qualifier}）" if self.qualifier else self.name
 
     def affected_reports(self):
         return Report.objects.filter(sections__initiatives__settlement_tables__item=self).distinct()
@@ -160,7 +166,12 @@ class SettlementAmount(models.Model):
     kind = models.CharField(
         "種類", max_length=12, choices=AmountKind.choices, default=AmountKind.SETTLEMENT
     )
-    amount = models.BigIntegerField("金額（円）", validators=[MinValueValidator(0, NOT_NEGATIVE)])
+    amount = models.BigIntegerField(
+        "金額",
+        validators=[MinValueValidator(0, NOT_NEGATIVE)],
+        help_text="「単位」で選んだ単位のまま保存します（5,318千円は 5318 と千円）。",
+    )
+    unit = models.CharField("単位", max_length=10, choices=Unit.choices, default=Unit.YEN)
     period_label = models.CharField(
         "期間の注記", max_length=30, blank=True, help_text="年度の一部だけの額のとき。例：～９月末"
     )
@@ -184,7 +195,7 @@ class SettlementAmount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.item} {self.fiscal_year.label} {comma(self.amount)}円"
+        return f"{self.item} {self.fiscal_year.label} {self.display}"
 
     def affected_reports(self):
         """Reports of this year and the two after it show the amount in their tables."""
@@ -193,6 +204,16 @@ class SettlementAmount(models.Model):
             fiscal_year__year__gte=self.fiscal_year.year,
             fiscal_year__year__lte=self.fiscal_year.year + 2,
         ).distinct()
+
+    @property
+    def display(self) -> str:
+        """The amount as typed, with its unit: 5,318千円."""
+        return f"{comma(self.amount)}{Unit(self.unit).label}"
+
+    @property
+    def yen(self) -> int:
+        """The amount in yen, for comparisons (ratios); never shown as if typed in yen."""
+        return self.amount * 1000 if self.unit == Unit.THOUSAND_YEN else self.amount
 
 
 class SettlementTable(InitiativeContent, models.Model):

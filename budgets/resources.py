@@ -181,7 +181,8 @@ class SettlementAmountResource(SpreadsheetResource):
     )
     amount = Column(
         "amount",
-        widget=YenWidget(),
+        "金額（円）",
+        YenWidget(),
         blank=True,
         help_text=(
             "38,294,000、３８，２９４，０００、38294000円 のどれでも。列名を「金額（千円）」に"

@@ -287,4 +287,4 @@ class ExcelRoundTripMixin:
         storage.remove()
         log_outcomes(outcomes, request.user)
         messages.success(request, f"Excel の内容を取り込みました（{summary(outcomes)}）。")
-        return HttpResponseRedirect(reverse("admin:reports_report_change", args=[report.pk]))
+        return HttpResponseRedirect(reverse("admin:reports_report_editor", args=[report.pk]))

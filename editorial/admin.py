@@ -11,16 +11,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.roundtrip import ExcelRoundTripMixin
 from editorial.copying import copy_forward
+from editorial.editor import editor_url, editor_urls
 from organisation.models import Division, FiscalYear
 from organisation.permissions import (
     DivisionScopedAdmin,
-    ParentScopedInline,
     StaleFormGuard,
     can_approve,
     can_edit,
     scope,
 )
-from programs.admin import TopInitiativeInline
 from proofreading.panel import Panel
 from publication import redline
 from publication.models import Edition
@@ -29,15 +28,7 @@ from publication.serializers import report_data
 from publication.tree import load_report
 from reports import workflow
 from reports.editing import touch_report
-from reports.models import Report, ReportTransition, Section
-
-
-class SectionInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedStackedInline):
-    model = Section
-    extra = 0
-    sortable_field_name = "order"
-    fields = ["name", "order"]
-    inlines = [TopInitiativeInline]
+from reports.models import Report, ReportTransition
 
 
 class CommentForm(forms.Form):
@@ -104,12 +95,9 @@ class ReportAdmin(
     list_filter = ["status", "fiscal_year", "division__department"]
     list_select_related = ["fiscal_year", "division", "last_edited_by"]
     search_fields = ["division__name"]
-    autocomplete_fields = ["division"]
     fieldsets = [(None, {"fields": ["fiscal_year", "division", "status_display"]})]
     readonly_fields = ["status_display"]
-    inlines = [SectionInline]
     actions = ["copy_forward_action"]
-    save_on_top = True
     change_form_template = "admin/reports/report/change_form.html"
 
     @admin.display(description="状態")
@@ -125,6 +113,10 @@ class ReportAdmin(
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         touch_report(form.instance, request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        messages.success(request, f"{obj}を作りました。グループと取組を追加してください。")
+        return HttpResponseRedirect(editor_url(obj))
 
     def get_urls(self):
         urls = [
@@ -154,14 +146,14 @@ class ReportAdmin(
                 name="reports_edition_retry",
             ),
         ]
-        return urls + super().get_urls()
+        return editor_urls(self) + urls + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
+        # The report's content is edited in its editor, node by node.
         report = self.get_object(request, object_id)
-        if report is not None:
-            extra_context.update(self._workflow_context(request, report))
-        return super().change_view(request, object_id, form_url, extra_context)
+        if report is None or not self.has_view_permission(request, report):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return HttpResponseRedirect(editor_url(report))
 
     def _workflow_context(self, request, report):
         user = request.user
@@ -180,7 +172,7 @@ class ReportAdmin(
     def workflow_view(self, request, pk, action):
         report = get_object_or_404(scope(Report.objects.all(), request.user), pk=pk)
         if action not in WORKFLOW_ACTIONS:
-            return HttpResponseRedirect(reverse("admin:reports_report_change", args=[pk]))
+            return HttpResponseRedirect(editor_url(report))
         title, form_class = WORKFLOW_ACTIONS[action]
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -201,7 +193,7 @@ class ReportAdmin(
             except workflow.WorkflowError as error:
                 form.add_error(None, error)
             else:
-                return HttpResponseRedirect(reverse("admin:reports_report_change", args=[pk]))
+                return HttpResponseRedirect(editor_url(report))
         context = {
             **self.admin_site.each_context(request),
             "title": f"{report}：{title}",
@@ -269,7 +261,7 @@ class ReportAdmin(
             name, edition = pdf_for(report)
         except PdfError as error:
             messages.error(request, str(error))
-            return HttpResponseRedirect(reverse("admin:reports_report_change", args=[pk]))
+            return HttpResponseRedirect(editor_url(report))
         return pdf_response(default_storage.open(name), report, edition)
 
     def retry_pdf_view(self, request, pk):
@@ -279,9 +271,7 @@ class ReportAdmin(
         if edition.pdf_status == Edition.PdfStatus.FAILED:
             retry_pdf(edition)
             messages.success(request, f"{edition.label}のPDFを作り直します。")
-        return HttpResponseRedirect(
-            reverse("admin:reports_report_change", args=[edition.report_id])
-        )
+        return HttpResponseRedirect(editor_url(edition.report))
 
     def dashboard_view(self, request):
         years = FiscalYear.objects.order_by("-year")

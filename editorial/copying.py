@@ -4,14 +4,15 @@ from django.db import transaction
 
 from budgets.models import Contract, SettlementTable
 from organisation.models import FiscalYear
-from programs.models import Fact, Initiative, Note
+from programs.models import Fact, FreeTable, Initiative, Note, TextBlock
 from reports.models import Report, Section
 
 
 @transaction.atomic
 def copy_forward(report: Report, user) -> Report | None:
-    """Copy groups, the initiative tree, texts, facts, notes, running contracts and settlement
-    tables (still linked to the same expenditure items) into a draft for the next fiscal year.
+    """Copy groups, the initiative tree, texts (bodies and text blocks), facts, notes, free
+    tables, running contracts and settlement tables (still linked to the same expenditure items)
+    into a draft for the next fiscal year.
     Events, figures and subsidy awards belong to their year and are not copied.
     Returns None when the division already has a report for that year."""
     next_year, _ = FiscalYear.objects.get_or_create(year=report.fiscal_year.year + 1)
@@ -54,6 +55,21 @@ def copy_forward(report: Report, user) -> Report | None:
     Note.objects.bulk_create(
         Note(initiative=new_ids[n.initiative_id], text=n.text, order=n.order)
         for n in Note.objects.filter(initiative_id__in=old_ids)
+    )
+    TextBlock.objects.bulk_create(
+        TextBlock(initiative=new_ids[t.initiative_id], text=t.text, order=t.order)
+        for t in TextBlock.objects.filter(initiative_id__in=old_ids)
+    )
+    FreeTable.objects.bulk_create(
+        FreeTable(
+            initiative=new_ids[t.initiative_id],
+            caption=t.caption,
+            unit=t.unit,
+            columns=t.columns,
+            rows=t.rows,
+            order=t.order,
+        )
+        for t in FreeTable.objects.filter(initiative_id__in=old_ids)
     )
     SettlementTable.objects.bulk_create(
         SettlementTable(

@@ -120,7 +120,9 @@ class DivisionScopedAdmin:
         return field
 
     def _in_scope(self, request, obj) -> bool:
-        if obj is None or request.user.is_superuser:
+        # A row being added has no division yet: the add permission and the scoped choices
+        # of its form decide.
+        if obj is None or obj.pk is None or request.user.is_superuser:
             return True
         division = division_of(obj)
         return division is None or can_edit(request.user, division)

@@ -1,20 +1,16 @@
 import nested_admin
-from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin import AwardTableInline, ContractInline, SettlementTableInline
-from budgets.models import AwardTable, Contract, SettlementTable
 from organisation.permissions import DivisionScopedAdmin, ParentScopedInline, StaleFormGuard
 from programs.models import Event, Fact, Figure, Initiative, Note
 from programs.resources import EventResource, FigureResource
 from reports.editing import TouchesReports
 from spreadsheets.admin import SpreadsheetAdminMixin
-
-# Deep enough for the seed: １ → (1) → 〇 → ① → ・
-MAX_DEPTH = 5
 
 
 class FactInline(ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedTabularInline):
@@ -61,78 +57,6 @@ CONTENT_INLINES = [
 ]
 
 
-ATTACHMENTS = [
-    ("facts", Fact, "項目"),
-    ("figures", Figure, "実績値"),
-    ("events", Event, "開催実績"),
-    ("settlement_tables", SettlementTable, "決算額の表"),
-    ("contracts", Contract, "契約"),
-    ("award_tables", AwardTable, "採択事業の表"),
-    ("notes", Note, "注記"),
-]
-
-
-def with_attachment_counts(queryset):
-    """One query for all rows: how many facts, figures, tables… each initiative has."""
-    counts = {}
-    for name, model, _ in ATTACHMENTS:
-        rows = model.objects.filter(initiative=OuterRef("pk")).order_by().values("initiative")
-        counts[f"n_{name}"] = Subquery(rows.annotate(n=Count("pk")).values("n")[:1])
-    return queryset.annotate(**counts)
-
-
-class InitiativeInlineBase(
-    ParentScopedInline, DivisionScopedAdmin, nested_admin.NestedStackedInline
-):
-    """An initiative in the report's tree. Its tables, events and other attachments are edited
-    on the initiative's own page, which keeps the report page light enough to open quickly."""
-
-    model = Initiative
-    extra = 0
-    sortable_field_name = "order"
-    fields = [("marker_style", "is_new"), "title", "body", "attachments", "order"]
-    readonly_fields = ["attachments"]
-
-    @admin.display(description="表・開催実績など")
-    def attachments(self, obj):
-        if obj is None or obj.pk is None:
-            return "保存すると、表や開催実績などを追加できます。"
-        parts = [
-            f"{label} {getattr(obj, f'n_{name}', 0) or 0}件"
-            for name, _, label in ATTACHMENTS
-            if getattr(obj, f"n_{name}", 0)
-        ]
-        return format_html(
-            '{}　<a href="{}">この取組の表・開催実績などを編集</a>',
-            "、".join(parts) or "なし",
-            reverse("admin:programs_initiative_change", args=[obj.pk]),
-        )
-
-
-def _initiative_inline(depth: int) -> type[InitiativeInlineBase]:
-    """The inline for initiatives at ``depth``; each level holds the next one."""
-    children = [_initiative_inline(depth + 1)] if depth + 1 < MAX_DEPTH else []
-    name = "取組" if depth == 0 else f"下位の取組（第{depth + 1}階層）"
-    attrs = {
-        "inlines": children,
-        "classes": ["initiative-level", f"initiative-level-{depth}"],
-        "verbose_name": name,
-        "verbose_name_plural": name,
-        "fk_name": "section" if depth == 0 else "parent",
-    }
-
-    def get_queryset(self, request):
-        queryset = with_attachment_counts(super(inline, self).get_queryset(request))
-        return queryset.filter(parent__isnull=True) if depth == 0 else queryset
-
-    attrs["get_queryset"] = get_queryset
-    inline = type(f"InitiativeInlineLevel{depth}", (InitiativeInlineBase,), attrs)
-    return inline
-
-
-TopInitiativeInline = _initiative_inline(0)
-
-
 @admin.register(Initiative)
 class InitiativeAdmin(
     TouchesReports,
@@ -152,6 +76,28 @@ class InitiativeAdmin(
     @admin.display(description="事務事業実績")
     def report(self, obj):
         return obj.section.report
+
+    def response_change(self, request, obj):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        return self._back_to_editor(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return self._back_to_editor(request, obj)
+
+    def _back_to_editor(self, request, obj):
+        """Back to where the user came from (``?next=``, an admin URL of this site only), or to
+        the initiative in its report's editor."""
+        messages.success(request, f"取組「{obj}」を保存しました。")
+        target = request.GET.get("next", "")
+        if not (
+            target.startswith(reverse("admin:index"))
+            and url_has_allowed_host_and_scheme(target, {request.get_host()})
+        ):
+            target = reverse("admin:reports_report_editor", args=[obj.section.report_id])
+        return HttpResponseRedirect(f"{target.split('#')[0]}#i{obj.pk}")
 
 
 # Events and figures are edited inline on the report's page; these pages exist for their

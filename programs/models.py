@@ -1,4 +1,7 @@
 import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -224,3 +227,124 @@ class Note(InitiativeContent, models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+class TextBlock(InitiativeContent, models.Model):
+    """Text between other blocks of an initiative: a paragraph after a table, a list…"""
+
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="text_blocks", verbose_name="取組"
+    )
+    text = models.TextField(
+        "文章",
+        help_text=(
+            "Wordと同じように入力します。空行で段落を分け、「・」で始まる行は箇条書き、"
+            "「※」で始まる行は注記になります。"
+        ),
+    )
+    order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = verbose_name_plural = "文章"
+
+    def __str__(self):
+        return self.text[:30]
+
+
+class ColumnType(models.TextChoices):
+    TEXT = "text", "文字"
+    NUMBER = "number", "数値"
+    AMOUNT = "amount", "金額"
+    DATE = "date", "日付"
+
+
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def parse_cell(kind: str, raw: str):
+    """The value of a typed cell as the renderer needs it, or ValueError with a Japanese reason.
+    Cells are stored as typed; this only reads them. Full-width digits are accepted."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text or kind == ColumnType.TEXT:
+        return raw.strip()
+    if kind in (ColumnType.NUMBER, ColumnType.AMOUNT):
+        digits = text.replace(",", "").removesuffix("円")
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:
+            raise ValueError(f"「{raw}」は{ColumnType(kind).label}として読めません") from None
+        if kind == ColumnType.AMOUNT and value != value.to_integral_value():
+            raise ValueError(f"「{raw}」：金額は整数で入力してください")
+        return value
+    match = _DATE.match(text)
+    if not match:
+        raise ValueError(f"「{raw}」は日付として読めません（例：2021-01-28）")
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise ValueError(f"「{raw}」という日付はありません") from None
+
+
+class FreeTable(InitiativeContent, models.Model):
+    """A small table with no typed home of its own (purchases: 品名・数量・金額)."""
+
+    initiative = models.ForeignKey(
+        Initiative, models.CASCADE, related_name="free_tables", verbose_name="取組"
+    )
+    caption = models.CharField("表題", max_length=200)
+    unit = models.CharField("単位", max_length=20, blank=True, help_text="例：千円、台")
+    columns = models.JSONField(
+        "列", default=list, help_text="列ごとの見出しと種類（文字・数値・金額・日付）"
+    )
+    rows = models.JSONField("行", default=list, help_text="行ごとのセルの一覧（入力したまま）")
+    order = models.PositiveIntegerField("表示順", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = verbose_name_plural = "表"
+
+    def __str__(self):
+        return self.caption
+
+    def clean(self):
+        errors = self.cell_errors()
+        if errors:
+            raise ValidationError({"rows": errors})
+
+    def column_errors(self) -> list[str]:
+        if not isinstance(self.columns, list) or not self.columns:
+            return ["列を１つ以上入力してください。"]
+        errors = []
+        for n, column in enumerate(self.columns, 1):
+            if not isinstance(column, dict) or not str(column.get("label", "")).strip():
+                errors.append(f"{n}列目の見出しがありません。")
+            elif column.get("type") not in ColumnType.values:
+                errors.append(f"{n}列目「{column.get('label')}」の種類が正しくありません。")
+        return errors
+
+    def cell_errors(self) -> list[str]:
+        """Every bad cell, named by row and column, in Japanese."""
+        errors = self.column_errors()
+        if errors:
+            return errors
+        if not isinstance(self.rows, list):
+            return ["行の形式が正しくありません。"]
+        width = len(self.columns)
+        for r, row in enumerate(self.rows, 1):
+            if not isinstance(row, list):
+                errors.append(f"{r}行目の形式が正しくありません。")
+                continue
+            if len(row) > width:
+                errors.append(f"{r}行目：列が{width}列より多くあります（{len(row)}列）。")
+                continue
+            for column, cell in zip(self.columns, row, strict=False):
+                try:
+                    parse_cell(column["type"], str(cell))
+                except ValueError as error:
+                    errors.append(f"{r}行目「{column['label']}」列：{error}。")
+        return errors

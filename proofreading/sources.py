@@ -87,6 +87,29 @@ def document_for(report: Report) -> Document:
                     add(block, event.description, Kind.PROSE, event, "description")
                 for note in node.notes:
                     add("注記", note.text, Kind.PROSE, note, "text")
+                for block in node.text_blocks:
+                    add("文章", block.text, Kind.PROSE, block, "text")
+                for table in node.free_tables:
+                    add(
+                        f"表「{table.caption}」（表題）",
+                        table.caption,
+                        Kind.TITLE,
+                        table,
+                        "caption",
+                    )
+                    tables.append(
+                        Table(
+                            f"{here}{SEPARATOR}表「{table.caption}」",
+                            table.caption,
+                            table.unit,
+                            [str(c.get("label", "")) for c in table.columns],
+                            [
+                                ["" if cell is None else str(cell) for cell in row]
+                                for row in table.rows
+                            ],
+                            node=item.pk,
+                        )
+                    )
                 for contract, _notes in node.contract_rows:
                     add("契約（名称）", contract.title, Kind.NAME, contract, "title")
                     add("契約（注記）", contract.notes, Kind.PROSE, contract, "notes")

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_safe
 
 from budgets.models import AmountKind
 from organisation import notation
+from organisation.models import Unit
 from publication.models import (
     SITE_ORDER,
     Edition,
@@ -103,15 +104,24 @@ def amount_rows(where: Q) -> Iterator[tuple[int, list]]:
         PublishedAmount.objects.filter(where)
         .order_by(*ROW_ORDER, "item_code", "fiscal_year", "kind", "id")
         .values_list(
-            "edition_id", "item_code", "item_name", "fiscal_year", "kind", "amount", "period_label"
+            "edition_id",
+            "item_code",
+            "item_name",
+            "fiscal_year",
+            "kind",
+            "amount",
+            "period_label",
+            "unit",
+            "item_qualifier",
         )
     )
     for (edition_id, code, year), group in groupby(
         amounts.iterator(CHUNK), key=itemgetter(0, 1, 3)
     ):
         group = list(group)
-        by_kind = {kind: amount for _, _, _, _, kind, amount, _ in group}
-        periods = dict.fromkeys(period for *_, period in group if period)
+        # An amount stays in the unit it was reported in: 千円 amounts go to their own columns.
+        by_kind = {(kind, unit): amount for _, _, _, _, kind, amount, _, unit, _ in group}
+        periods = dict.fromkeys(row[6] for row in group if row[6])
         yield (
             edition_id,
             [
@@ -120,8 +130,11 @@ def amount_rows(where: Q) -> Iterator[tuple[int, list]]:
                 year,
                 notation.fiscal_year_label(year),
                 "／".join(periods),
-                by_kind.get(AmountKind.BUDGET),
-                by_kind.get(AmountKind.SETTLEMENT),
+                by_kind.get((AmountKind.BUDGET, Unit.YEN)),
+                by_kind.get((AmountKind.SETTLEMENT, Unit.YEN)),
+                by_kind.get((AmountKind.BUDGET, Unit.THOUSAND_YEN)),
+                by_kind.get((AmountKind.SETTLEMENT, Unit.THOUSAND_YEN)),
+                group[0][8],
             ],
         )
 
@@ -210,6 +223,21 @@ DATASETS = (
             ),
             Column("予算額（円）", "予算額（円）。空欄は報告書に記載なし", ""),
             Column("決算額（円）", "決算額（円）。空欄は報告書に記載なし", "38294000"),
+            Column(
+                "予算額（千円）",
+                "千円単位で報告された予算額（千円）。円単位の額はわからないので円の欄は空欄",
+                "",
+            ),
+            Column(
+                "決算額（千円）",
+                "千円単位で報告された決算額（千円）。円単位の額はわからないので円の欄は空欄",
+                "",
+            ),
+            Column(
+                "費目の区別",
+                "同じ名前の費目を見分けるための言葉。空欄は区別なし",
+                "ＬＧＷＡＮ",
+            ),
         ),
         amount_rows,
     ),

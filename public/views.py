@@ -17,7 +17,7 @@ from django.views.decorators.http import condition
 
 from budgets.models import AmountKind, Municipality, SubsidyProgramme, Vendor
 from organisation import notation
-from organisation.models import FiscalYear
+from organisation.models import FiscalYear, Unit
 from organisation.notation import fiscal_year_label, year_on_year, yen
 from public import search as search_module
 from public.charts import bar_chart
@@ -114,11 +114,12 @@ def _pdf_etag(request, year, slug):
 
 def _related(edition) -> dict:
     """Links from a report to the pages that follow its figures across years."""
-    items = dict(
-        PublishedAmount.objects.filter(edition=edition)
+    items = {
+        code: _item_name(name, qualifier)
+        for code, name, qualifier in PublishedAmount.objects.filter(edition=edition)
         .order_by("id")
-        .values_list("item_code", "item_name")
-    )
+        .values_list("item_code", "item_name", "item_qualifier")
+    }
     vendors = dict(
         PublishedContract.objects.filter(edition=edition, vendor__isnull=False)
         .order_by("id")
@@ -253,6 +254,22 @@ def _published_in(edition_rows) -> list[dict]:
     )
 
 
+def _item_name(name: str, qualifier: str) -> str:
+    return f"{name}（{qualifier}）" if qualifier else name
+
+
+def _yen(amount) -> int:
+    """A published amount in yen, for ratios and bar lengths only."""
+    return amount.amount * 1000 if amount.unit == Unit.THOUSAND_YEN else amount.amount
+
+
+def _typed(amount, in_yen=notation.comma) -> str:
+    """A published amount as it was typed: 5,318千円 stays 5,318千円."""
+    if amount.unit == Unit.THOUSAND_YEN:
+        return f"{notation.comma(amount.amount)}千円"
+    return in_yen(amount.amount)
+
+
 def expenditure_item(request, code):
     rows = list(
         PublishedAmount.objects.current()
@@ -283,11 +300,13 @@ def expenditure_item(request, code):
                 "year": year,
                 "label": fiscal_year_label(year) + (f"（{period}）" if period else ""),
                 "settlement": settled,
+                "settlement_shown": _typed(settled) if settled else "－",
+                "budget_shown": _typed(by_key[(year, AmountKind.BUDGET)])
+                if (year, AmountKind.BUDGET) in by_key
+                else "－",
                 "budget": by_key.get((year, AmountKind.BUDGET)),
                 "ratio": (
-                    year_on_year(settled.amount, previous.amount)
-                    if comparable
-                    else notation.NO_VALUE
+                    year_on_year(_yen(settled), _yen(previous)) if comparable else notation.NO_VALUE
                 ),
             }
         )
@@ -295,8 +314,8 @@ def expenditure_item(request, code):
         [
             (
                 row["label"],
-                yen(row["settlement"].amount),
-                row["settlement"].amount,
+                _typed(row["settlement"], yen),
+                _yen(row["settlement"]),
                 bool(row["settlement"].period_label),
             )
             for row in table
@@ -308,7 +327,8 @@ def expenditure_item(request, code):
         "reports/item_detail.html",
         {
             "code": code,
-            "name": latest.item_name,
+            "name": _item_name(latest.item_name, latest.item_qualifier),
+            "typed_in_thousands": any(r.unit == Unit.THOUSAND_YEN for r in by_key.values()),
             "division": latest.edition.report.division,
             "latest_report": latest.edition.report,
             "table": table,

@@ -127,9 +127,11 @@ class PublishedAmount(models.Model):
     edition = models.ForeignKey(Edition, models.CASCADE, related_name="amounts")
     item_code = models.CharField(max_length=60, db_index=True)
     item_name = models.CharField(max_length=200)
+    item_qualifier = models.CharField(max_length=60, blank=True)
     fiscal_year = models.PositiveSmallIntegerField(db_index=True)
     kind = models.CharField(max_length=12)
     amount = models.BigIntegerField()
+    unit = models.CharField(max_length=10, default="yen", help_text="yen（円）か thousand（千円）")
     period_label = models.CharField(max_length=30, blank=True)
     anchor = models.CharField(max_length=20)
 

@@ -29,6 +29,8 @@ def _node_text(node) -> str:
     parts += [f"{c.title} {c.vendor.name}" for c, _ in node.contract_rows]
     parts += [row[0] + " " + row[1] for table in node.award_tables for row in table.rows]
     parts += [n.text for n in node.notes]
+    parts += [t.text for t in node.text_blocks]
+    parts += [t.caption for t in node.free_tables]
     return "\n".join(p for p in parts if p)
 
 
@@ -43,9 +45,11 @@ def _snapshot(edition: Edition, tree: ReportTree) -> None:
                     edition=edition,
                     item_code=table.item.code,
                     item_name=table.item.name,
+                    item_qualifier=table.item.qualifier,
                     fiscal_year=a.fiscal_year.year,
                     kind=a.kind,
                     amount=a.amount,
+                    unit=a.unit,
                     period_label=a.period_label,
                     anchor=node.anchor,
                 )

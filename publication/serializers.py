@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from organisation import notation
+from organisation.models import Unit
 from publication.tree import Node, ReportTree
 
 
@@ -50,11 +51,15 @@ def _node(node: Node) -> dict:
             {
                 "item_code": t.item.code,
                 "item_name": t.item.name,
+                "item_qualifier": t.item.qualifier,
                 "amounts": [
                     {
                         "fiscal_year": _year(a.fiscal_year.year),
                         "kind": a.kind,
-                        "amount_yen": a.amount,
+                        # As typed: 5,318 in 千円 is not 5,318,000 yen.
+                        "amount": a.amount,
+                        "unit": Unit(a.unit).label,
+                        "amount_yen": a.amount if a.unit == Unit.YEN else None,
                         "period_label": a.period_label,
                     }
                     for a in sorted(t.amount_list, key=lambda a: (a.fiscal_year.year, a.kind))
@@ -97,6 +102,12 @@ def _node(node: Node) -> dict:
             for rows in node.award_tables
         ],
         "notes": [n.text for n in node.notes],
+        "text_blocks": [t.text for t in node.text_blocks],
+        "free_tables": [
+            {"caption": t.caption, "unit": t.unit, "columns": t.columns, "rows": t.rows}
+            for t in node.free_tables
+        ],
+        "block_order": [piece.kind for piece in node.pieces],
         "children": [_node(child) for child in node.children],
     }
 

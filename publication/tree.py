@@ -15,7 +15,19 @@ from budgets.models import (
 )
 from organisation import notation
 from organisation.models import Unit
-from programs.models import DEFAULT_STYLES, Event, Fact, Figure, Initiative, MarkerStyle, Note
+from programs.models import (
+    DEFAULT_STYLES,
+    ColumnType,
+    Event,
+    Fact,
+    Figure,
+    FreeTable,
+    Initiative,
+    MarkerStyle,
+    Note,
+    TextBlock,
+    parse_cell,
+)
 from reports.models import Report, Section
 
 ENCLOSED_DIGITS = "".join(chr(c) for c in range(0x2460, 0x2474)) + "".join(
@@ -92,12 +104,7 @@ class AmountTable:
     unit_label: str
     headers: list[str]
     rows: list[tuple[str, list[str]]]
-
-
-def _money(amount: int, unit: str) -> str:
-    if unit == Unit.THOUSAND_YEN:
-        return notation.thousand_yen(amount)
-    return notation.yen(amount)
+    note: str = ""
 
 
 def settlement_table(table: SettlementTable, report_year: int) -> AmountTable:
@@ -115,16 +122,18 @@ def settlement_table(table: SettlementTable, report_year: int) -> AmountTable:
         period = next(iter(labels - {""}), "")
         headers.append(notation.fiscal_year_label(year) + (f"（{period}）" if period else ""))
     rows = []
+    typed_in_other_unit = False
     for kind in kinds:
-        rows.append(
-            (
-                AmountKind(kind).label,
-                [
-                    _money(by_key[(y, kind)].amount, table.unit) if (y, kind) in by_key else "－"
-                    for y in years
-                ],
-            )
-        )
+        cells = []
+        for y in years:
+            amount = by_key.get((y, kind))
+            if amount is None:
+                cells.append("－")
+                continue
+            cell, exact = _amount_in(amount, table.unit)
+            typed_in_other_unit |= not exact
+            cells.append(cell)
+        rows.append((AmountKind(kind).label, cells))
     settlement_kind = AmountKind.SETTLEMENT if AmountKind.SETTLEMENT in kinds else kinds[0]
     ratios = []
     for year in years:
@@ -133,14 +142,29 @@ def settlement_table(table: SettlementTable, report_year: int) -> AmountTable:
             by_key.get((year - 1, settlement_kind)),
         )
         ratios.append(
-            notation.year_on_year(current.amount, previous.amount)
+            notation.year_on_year(current.yen, previous.yen)
             if current and previous and not current.period_label and not previous.period_label
             else notation.NO_VALUE
         )
     if any(r != notation.NO_VALUE for r in ratios):
         rows.append(("前年度比", ratios))
     unit_label = "千円" if table.unit == Unit.THOUSAND_YEN else "円"
-    return AmountTable(table.item.name, unit_label, headers, rows)
+    note = "単位の違う金額は、入力された単位のまま表示しています。" if typed_in_other_unit else ""
+    return AmountTable(table.item.name, unit_label, headers, rows, note)
+
+
+def _amount_in(amount: SettlementAmount, unit: str) -> tuple[str, bool]:
+    """An amount in the table's ``unit`` when that is exact; otherwise as it was typed, with its
+    own unit (5,318千円 is never shown as 5,318,000円, nor 1,500円 as 2千円)."""
+    if amount.unit == unit == Unit.YEN:
+        return notation.yen(amount.amount), True
+    if amount.unit == unit:
+        return notation.comma(amount.amount), True
+    if unit == Unit.YEN:
+        return amount.display, False
+    if amount.amount % 1000 == 0:
+        return notation.comma(amount.amount // 1000), True
+    return amount.display, False
 
 
 @dataclass
@@ -187,12 +211,90 @@ def contract_notes(contract: Contract) -> list[str]:
 
 
 @dataclass
+class FreeTableView:
+    table: FreeTable
+    headers: list[tuple[str, str]]  # (label, type)
+    rows: list[list[tuple[str, bool]]]  # (cell text, is numeric)
+
+
+def free_table(table: FreeTable) -> FreeTableView:
+    """Cells as the reader sees them: amounts and numbers with separators, dates in 和暦."""
+    columns = [(c.get("label", ""), c.get("type", ColumnType.TEXT)) for c in table.columns]
+    rows = []
+    for raw_row in table.rows:
+        cells = []
+        for (_, kind), raw in zip(columns, [*raw_row, *[""] * len(columns)], strict=False):
+            raw = str(raw)
+            try:
+                value = parse_cell(kind, raw)
+            except ValueError:
+                cells.append((raw, False))
+                continue
+            if kind == ColumnType.DATE and value:
+                cells.append((notation.japanese_date(value), False))
+            elif kind in (ColumnType.NUMBER, ColumnType.AMOUNT) and value != "":
+                cells.append((plain_number(value), True))
+            else:
+                cells.append((value, False))
+        rows.append(cells)
+    return FreeTableView(table, columns, rows)
+
+
+# The kinds of blocks, in the order the renderer showed them before blocks had one order:
+# rows with the same order keep that order between kinds.
+BLOCK_KINDS = (
+    "text",
+    "facts",
+    "figures",
+    "events",
+    "settlement",
+    "contracts",
+    "awards",
+    "notes",
+    "free",
+)
+
+
+@dataclass
+class Piece:
+    """Consecutive blocks of one kind, shown together (facts as one list, contracts as one
+    table); ``shown`` holds what the template renders for each row of ``rows``."""
+
+    kind: str
+    rows: list
+    shown: list
+
+    @property
+    def contract_notes(self) -> list[str]:
+        return (
+            [note for _, notes in self.shown for note in notes] if self.kind == "contracts" else []
+        )
+
+
+def merge_blocks(entries: list[tuple[str, object, object]], merge: bool = True) -> list[Piece]:
+    """``entries`` are (kind, row, shown); one sequence by (order, kind, id), consecutive rows of
+    a kind in one piece (each row its own piece when ``merge`` is False, as the editor wants)."""
+    entries = sorted(entries, key=lambda e: (e[1].order, BLOCK_KINDS.index(e[0]), e[1].pk))
+    pieces: list[Piece] = []
+    for kind, row, shown in entries:
+        if merge and pieces and pieces[-1].kind == kind:
+            pieces[-1].rows.append(row)
+            pieces[-1].shown.append(shown)
+        else:
+            pieces.append(Piece(kind, [row], [shown]))
+    return pieces
+
+
+@dataclass
 class Node:
     initiative: Initiative
     depth: int
     style: str
     marker: str
     blocks: list[Block]
+    pieces: list[Piece] = field(default_factory=list)
+    text_blocks: list[TextBlock] = field(default_factory=list)
+    free_tables: list[FreeTable] = field(default_factory=list)
     tables: list[SettlementTable] = field(default_factory=list)
     settlement_tables: list[AmountTable] = field(default_factory=list)
     award_tables: list[AwardRows] = field(default_factory=list)
@@ -254,11 +356,12 @@ def _grouped(queryset, key: str = "initiative_id") -> dict[int, list]:
     return groups
 
 
-def load_report(report: Report) -> ReportTree:
+def load_report(report: Report, merge: bool = True) -> ReportTree:
     """Build the whole tree of ``report`` in a fixed number of queries, whatever its size.
 
     Each kind of row is read once for the whole report and grouped in Python; per-row related
-    managers (prefetch_related) cost more than the queries they save here."""
+    managers (prefetch_related) cost more than the queries they save here. ``merge=False``
+    keeps every block its own piece (the editor puts its buttons beside each)."""
     year = report.fiscal_year.year
     in_report = {"initiative__section__report": report}
     sections = list(report.sections.all())
@@ -267,6 +370,8 @@ def load_report(report: Report) -> ReportTree:
     figures = _grouped(Figure.objects.filter(**in_report))
     events = _grouped(Event.objects.filter(**in_report))
     notes = _grouped(Note.objects.filter(**in_report))
+    texts = _grouped(TextBlock.objects.filter(**in_report))
+    free_tables = _grouped(FreeTable.objects.filter(**in_report))
     tables = SettlementTable.objects.filter(**in_report).select_related("item")
     amounts = _grouped(
         SettlementAmount.objects.filter(
@@ -299,28 +404,44 @@ def load_report(report: Report) -> ReportTree:
             item_contracts = contracts.get(item.pk, [])
             for contract in item_contracts:
                 contract.vendor.former_name_list = former_names.get(contract.vendor_id, [])
-            nodes.append(
-                Node(
-                    initiative=item,
-                    depth=depth,
-                    style=style,
-                    marker=marker_for(style, counts[style]),
-                    blocks=text_blocks(item.body),
-                    tables=item_tables,
-                    settlement_tables=[settlement_table(t, year) for t in item_tables],
-                    award_tables=[
-                        award_rows(t, awards.get((t.programme_id, t.fiscal_year_id), []))
-                        for t in award_tables
-                        if t.initiative_id == item.pk
-                    ],
-                    facts=facts.get(item.pk, []),
-                    figures=figures.get(item.pk, []),
-                    events=events.get(item.pk, []),
-                    notes=notes.get(item.pk, []),
-                    contract_rows=[(c, contract_notes(c)) for c in item_contracts],
-                    children=build(children[item.pk], depth + 1),
-                )
+            node = Node(
+                initiative=item,
+                depth=depth,
+                style=style,
+                marker=marker_for(style, counts[style]),
+                blocks=text_blocks(item.body),
+                tables=item_tables,
+                settlement_tables=[settlement_table(t, year) for t in item_tables],
+                award_tables=[
+                    award_rows(t, awards.get((t.programme_id, t.fiscal_year_id), []))
+                    for t in award_tables
+                    if t.initiative_id == item.pk
+                ],
+                facts=facts.get(item.pk, []),
+                figures=figures.get(item.pk, []),
+                events=events.get(item.pk, []),
+                notes=notes.get(item.pk, []),
+                contract_rows=[(c, contract_notes(c)) for c in item_contracts],
+                text_blocks=texts.get(item.pk, []),
+                free_tables=free_tables.get(item.pk, []),
+                children=build(children[item.pk], depth + 1),
             )
+            node.pieces = merge_blocks(
+                [("text", t, text_blocks(t.text)) for t in node.text_blocks]
+                + [("facts", f, f) for f in node.facts]
+                + [("figures", f, f) for f in node.figures]
+                + [("events", e, e) for e in node.events]
+                + [
+                    ("settlement", t, shown)
+                    for t, shown in zip(item_tables, node.settlement_tables, strict=True)
+                ]
+                + [("contracts", c, (c, notes)) for c, notes in node.contract_rows]
+                + [("awards", rows.table, rows) for rows in node.award_tables]
+                + [("notes", n, n) for n in node.notes]
+                + [("free", t, free_table(t)) for t in node.free_tables],
+                merge,
+            )
+            nodes.append(node)
         return nodes
 
     children = defaultdict(list)

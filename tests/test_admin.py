@@ -12,21 +12,24 @@ def staff(client, db):
     return client
 
 
-def test_report_opens_on_one_page_with_its_groups_and_initiative_tree(staff, seed):
-    html = staff.get(f"/admin/reports/report/{seed.pk}/change/").content.decode()
+def test_report_opens_in_its_editor_with_its_groups_and_initiative_tree(client, seed, editor_a):
+    client.force_login(editor_a)
+    response = client.get(f"/admin/reports/report/{seed.pk}/change/", follow=True)
+    html = response.content.decode()
 
+    assert response.redirect_chain == [(f"/admin/reports/report/{seed.pk}/editor/", 302)]
     assert "企画調整グループ" in html and "市町村連携グループ" in html
     for text in [
         "庁内ＩＣＴ化の推進",
         "はんこレス",
         "情報セキュリティ技術セミナーの開催",
         "大阪府スマートシティ戦略推進補助金",
-        "項目 3件",  # タブレット端末機: 機種, 導入台数, 契約期間
-        "開催実績 1件",
-        "この取組の表・開催実績などを編集",
+        "ｉＰａｄ",  # タブレット端末機: facts are shown where they are
+        "近畿管区警察局及び大阪府警察本部",  # and events
+        "地方公共団体情報システム機構への負担金",  # and tables
     ]:
         assert text in html
-    assert "djn-drag-handler" in html  # drag to reorder
+    assert "上へ" in html and "下へ" in html  # moves, without JavaScript
 
 
 def test_initiative_page_edits_its_facts_events_and_tables(staff, seed):

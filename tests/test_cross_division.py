@@ -1,5 +1,6 @@
-"""No form reaches another division's rows: inline formsets only load rows of their own parent,
-inside the user's divisions. Each test is a forged POST by the editor of division B."""
+"""No form reaches another division's rows: inline formsets and the report editor only load rows
+of their own parent, inside the user's divisions. Each test is a forged POST by the editor of
+division B."""
 
 import pytest
 from django.forms.models import model_to_dict
@@ -88,16 +89,24 @@ def test_editor_of_b_cannot_move_an_initiative_of_a_into_own_report(
     hanko = Initiative.objects.get(title="はんこレス")
     section_a = hanko.section_id
     client.force_login(editor_b)
-    url = f"/admin/reports/report/{initiative_b.section.report_id}/change/"
-    data = form_data(client.get(url).content.decode(), "report_form")
-    [key] = [k for k, v in data.items() if v == [str(initiative_b.pk)] and k.endswith("-id")]
-    data[key] = [str(hanko.pk)]
+    editor = f"/admin/reports/report/{initiative_b.section.report_id}/editor/"
+    ops = form_data(client.get(editor).content.decode(), "ops")
 
-    response = client.post(url, data)
+    moved = client.post(
+        f"{editor}op/",
+        {**ops, "op": "place", "node": f"initiative.{hanko.pk}", "after": ""},
+        follow=True,
+    )
+    added = client.post(
+        f"{editor}initiative/add/", {"parent": hanko.pk, "title": "改ざん"}
+    ).content.decode()
+    edited = client.post(f"{editor}initiative/{hanko.pk}/", {"title": "改ざん"})
 
-    assert REFUSAL in response.content.decode()
+    assert REFUSAL in moved.content.decode() and REFUSAL in added
+    assert edited.status_code == 404
     hanko.refresh_from_db()
     assert hanko.section_id == section_a and hanko.title == "はんこレス"
+    assert not Initiative.objects.filter(title="改ざん").exists()
 
 
 def test_editor_of_a_still_saves_own_rows_through_the_same_forms(client, seed, editor_a):

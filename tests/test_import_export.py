@@ -720,7 +720,7 @@ def test_report_page_offers_excel_editing(staff, db):
     # A report without content: the seed's page takes long to render and shows the same link.
     report = factories.report()
 
-    html = staff.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
+    html = staff.get(f"/admin/reports/report/{report.pk}/editor/").content.decode()
 
     assert f'<a href="/admin/reports/report/{report.pk}/excel/">Excelで編集</a>' in html
 

@@ -38,9 +38,15 @@ def _load_seed(old_apps) -> dict[str, int]:
     many = []
     for row in rows:
         label = PREVIOUS_LABEL.get(row["model"], row["model"])
-        model = old_apps.get_model(label)
+        try:
+            model = old_apps.get_model(label)
+        except LookupError:  # a model of a later migration (text blocks, free tables)
+            continue
+        known = {field.name for field in model._meta.get_fields()}
         values = {}
         for name, value in row["fields"].items():
+            if name not in known:  # a field of a later migration
+                continue
             field = model._meta.get_field(name)
             if field.many_to_many:
                 many.append((model, row["pk"], name, value))

@@ -507,3 +507,26 @@ def test_query_counts_do_not_grow_with_the_size_of_a_report(client, db):
     ten = _query_counts(client)
 
     assert ten == one
+
+
+def test_amounts_reported_in_thousand_yen_keep_their_unit(client, seed):
+    SettlementAmount.objects.filter(item__code="lgwan-levy", fiscal_year__year=2020).update(
+        amount=37245, unit="thousand"
+    )
+    freeze_edition(seed, change_note="千円単位に訂正")
+
+    amounts = rows(client.get(f"{REPORT}/data/amounts.csv"))
+    lgwan = next(r for r in amounts if r["費目コード"] == "lgwan-levy" and r["年度"] == "2020")
+    assert (lgwan["決算額（円）"], lgwan["決算額（千円）"]) == ("", "37245")
+    assert lgwan["費目の区別"] == "ＬＧＷＡＮ"
+    data = json.loads(body(client.get(f"{REPORT}.json")))
+    [table] = [
+        t
+        for s in data["sections"]
+        for i in s["initiatives"]
+        for c in i["children"]
+        for t in c["settlement_tables"]
+        if t["item_code"] == "lgwan-levy"
+    ]
+    latest = table["amounts"][-1]
+    assert (latest["amount"], latest["unit"], latest["amount_yen"]) == (37245, "千円", None)

@@ -386,7 +386,7 @@ def test_preview_is_for_staff_and_shows_drafts(client, staff, db):
     draft = factories.report(status=Report.Status.DRAFT)
     url = f"/admin/reports/report/{draft.pk}/pdf/"
 
-    change_page = staff.get(f"/admin/reports/report/{draft.pk}/change/").content.decode()
+    change_page = staff.get(f"/admin/reports/report/{draft.pk}/editor/").content.decode()
     assert f'href="{url}"' in change_page and "PDFプレビュー" in change_page
     response = staff.get(url)
     assert response.status_code == 200

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 
 from budgets.models import Contract, SubsidyAward
 from organisation.normalise import fold_scripts, search_form
-from programs.models import Event, Fact, Figure, Initiative, Note
+from programs.models import Event, Fact, Figure, FreeTable, Initiative, Note, TextBlock
 from proofreading.document import Config, Document, Kind, Source, Table, Text
 from proofreading.document import check as run_rules
 from proofreading.rules import RULES, rules_named, variants, words
@@ -561,6 +561,29 @@ def test_applying_every_fix_keeps_the_facts_and_changes_nothing_else(seed):
 
     _, remaining = proofread(seed)
     assert {f.rule for f in remaining} == {"sentence-length"}
+
+
+def test_text_blocks_and_free_tables_are_checked(seed):
+    initiative = Initiative.objects.get(title="はんこレス")
+    block = TextBlock.objects.create(initiative=initiative, text="ОＣＲを試行した。", order=9)
+    FreeTable.objects.create(
+        initiative=initiative,
+        caption="購入物品",
+        unit="円",
+        columns=[{"label": "品名", "type": "text"}, {"label": "金額", "type": "amount"}],
+        rows=[["端末", "100"], ["周辺機器", "50"], ["合計", "160"]],
+        order=10,
+    )
+
+    document, findings = proofread(seed)
+
+    cyrillic = [f for f in findings if f.rule == "mixed-script" and f.place.endswith("文章")]
+    assert [document.texts[f.text].source for f in cyrillic] == [
+        Source("programs.textblock", block.pk, "text")
+    ]
+    (total,) = [f for f in findings if f.rule == "table-total"]
+    assert total.place.endswith("はんこレス › 表「購入物品」 › 合計／金額")
+    assert total.suggestion == "上の行の和は 150 です。"
 
 
 def test_a_fix_is_recorded_in_the_history_with_its_user_and_reason(seed):

@@ -156,7 +156,9 @@ def test_the_approver_sees_the_warnings_on_the_publish_form_without_fix_buttons(
 
 def test_the_reports_page_counts_the_findings_and_links_to_the_check(client, seed, editor_a):
     client.force_login(editor_a)
-    response = client.get(f"/admin/reports/report/{seed.pk}/change/")
+    response = client.get(f"/admin/reports/report/{seed.pk}/change/", follow=True)
+
+    assert response.redirect_chain[-1][0].endswith(f"/{seed.pk}/editor/")  # the report editor
 
     assert squash("表記チェック：エラー2件、警告29件、ヒント4件") in _text(response)
     link = re.search(f'<a href="{_page(seed)}">(.*?)</a>', response.content.decode())

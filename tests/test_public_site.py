@@ -221,9 +221,24 @@ def test_item_page_shows_every_year_with_year_on_year_and_a_chart(client, seed):
     assert '<svg class="bar-chart" role="img" aria-labelledby="chart-caption"' in html
     assert len(re.findall(r'<rect x="0" y="\d+" width="[\d.]+%"', html)) == 3
     assert 'width="100.00%"' in html  # the largest year, 令和元年度
+    # Two items share this name: the page names its qualifier.
     assert (
-        "<title>地方公共団体情報システム機構への負担金の決算額の推移（デジタル行政推進課）" in html
+        "<title>地方公共団体情報システム機構への負担金（ＬＧＷＡＮ）の決算額の推移"
+        "（デジタル行政推進課）" in html
     )
+
+
+def test_item_page_keeps_amounts_reported_in_thousand_yen(client, db):
+    item, _ = _item_in_reports({2020: {2019: 100_000, 2020: 200_000}})
+    SettlementAmount.objects.filter(item=item, fiscal_year__year=2020).update(
+        amount=5318, unit="thousand"
+    )
+    report = Report.objects.get(fiscal_year__year=2020, division=item.division)
+    freeze_edition(report, change_note="千円単位に訂正")
+    text = squash(visible_text(html_of(client, f"/items/{item.code}/")))
+
+    assert squash("令和２年度5,318千円5318.0%") in text
+    assert squash("千円単位で報告された額です") in text
 
 
 def test_item_page_takes_each_years_amount_from_the_latest_report(client, db):

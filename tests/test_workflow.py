@@ -135,7 +135,7 @@ def test_send_back_needs_a_comment_that_the_editor_then_sees(client, seed, edito
     seed.refresh_from_db()
     assert seed.status == Report.Status.DRAFT
     _login(client, editor_a)
-    page = client.get(f"/admin/reports/report/{seed.pk}/change/").content.decode()
+    page = client.get(f"/admin/reports/report/{seed.pk}/editor/").content.decode()
     assert "差し戻し" in page and "決算額の出典を確認してください" in page
 
 

@@ -60,7 +60,7 @@ def test_editor_changes_one_amount_in_excel_and_the_published_page_shows_it(
         "37245320"
     )
     page.get_by_role("button", name="取り込みを確定する").click()
-    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/change/")
+    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/editor/")
     assert "Excel の内容を取り込みました" in page.content()
 
     public = context.new_page()

@@ -41,7 +41,7 @@ def test_approver_and_editor_each_see_what_waits_for_them(
     approver.get_by_role("link", name="差し戻す").click()
     approver.fill("#id_comment", "決算額の出典を書いてください。")
     approver.get_by_role("button", name="差し戻す").click()
-    approver.wait_for_url(f"**/admin/reports/report/{seed.pk}/change/")
+    approver.wait_for_url(f"**/admin/reports/report/{seed.pk}/editor/")
 
     editor = browser.new_context(base_url=live_server.url, locale="ja-JP").new_page()
     admin_login(editor, editor_a, "pw")
@@ -68,7 +68,7 @@ def test_second_edition_shows_exactly_its_three_changes_in_admin_and_public(
     assert no_violations(page, ".redline") == ""
     page.fill("#id_change_note", "三か所を訂正")
     page.get_by_role("button", name="公開する").click()
-    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/change/")
+    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/editor/")
     page.get_by_role("link", name="変更箇所", exact=True).click()
     assert kinds(page) == THREE
 

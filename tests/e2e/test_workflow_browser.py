@@ -32,12 +32,11 @@ def test_editor_edits_and_submits_then_approver_publishes_second_edition(
     page.goto(f"/admin/programs/initiative/{initiative.pk}/change/")
     page.fill("#id_body", "押印義務の見直しを全庁で完了した。")
     page.click("input[name=_save]")
-    page.wait_for_url("**/admin/programs/initiative/")
-    page.goto(f"/admin/reports/report/{seed.pk}/change/")
+    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/editor/#i{initiative.pk}")
     page.get_by_role("link", name="確認依頼を出す").click()
     page.fill("#id_comment", "はんこレスの記述を更新しました。")
     page.get_by_role("button", name="確認依頼を出す").click()
-    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/change/")
+    page.wait_for_url(f"**/admin/reports/report/{seed.pk}/editor/")
     assert "確認依頼を出しました。" in page.content()
     assert page.get_by_role("link", name="公開する").count() == 0  # an editor cannot publish
 
@@ -48,7 +47,7 @@ def test_editor_edits_and_submits_then_approver_publishes_second_edition(
     reviewer.get_by_role("link", name="公開する").click()
     reviewer.fill("#id_change_note", "はんこレスの取組状況を更新")
     reviewer.get_by_role("button", name="公開する").click()
-    reviewer.wait_for_url(f"**/admin/reports/report/{seed.pk}/change/")
+    reviewer.wait_for_url(f"**/admin/reports/report/{seed.pk}/editor/")
     assert "第2版を公開しました。" in reviewer.content()
 
     public = _new_page(browser, live_server)
