@@ -75,6 +75,9 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "config.urls"
 # Publishing a report (reports.workflow) freezes an edition, which the publication app makes.
 FREEZE_EDITION = "publication.publishing.freeze_edition"
+# Checks a report must pass before 確認依頼 (reports.workflow.submit); each is a function of
+# (report, user) returning the reasons for refusing, or nothing.
+SUBMISSION_CHECKS = ["proofreading.sources.submission_refusal"]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("robots.txt", public.robots_txt, name="robots"),
     path("favicon.ico", public.favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path("admin/reports/report/<int:pk>/proofreading/", include("proofreading.urls")),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),
     path("reports/", include("public.urls")),

@@ -19,6 +19,7 @@ from organisation.permissions import (
     can_edit,
     scope,
 )
+from proofreading.panel import Panel
 from publication import redline
 from publication.models import Edition
 from publication.pdf import PdfError, pdf_for, pdf_response, retry_pdf
@@ -180,6 +181,7 @@ class ReportAdmin(
             "publish_refusal": workflow.publish_refusal(report, user)
             if report.status == Report.Status.REVIEW
             else None,
+            "proofreading": Panel(report, user),
         }
 
     def workflow_view(self, request, pk, action):
@@ -215,6 +217,10 @@ class ReportAdmin(
             "form": form,
             "action_title": title,
         }
+        if action in ("submit", "publish"):
+            context["proofreading"] = Panel.for_workflow(
+                action, report, request.user, request.get_full_path()
+            )
         if action == "publish":
             # The approver sees what this edition will change before publishing it.
             current = report.editions.filter(is_current=True).defer("html").first()

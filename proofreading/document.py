@@ -130,15 +130,29 @@ EXCERPT_CONTEXT = 12
 EXCERPT_LONGEST = 40
 
 
-def excerpt(value: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> str:
-    """The text around ``value[start:end]`` on one line, cut with …; a long span (a sentence)
-    shows its beginning."""
+def excerpt_parts(
+    value: str, start: int, end: int, context: int = EXCERPT_CONTEXT
+) -> tuple[str, str, str]:
+    """The text around ``value[start:end]`` on one line, cut with …, in three parts: before,
+    the span (a long one, a sentence, shows its beginning), after."""
     if end - start > EXCERPT_LONGEST:
         context, end = 0, start + EXCERPT_LONGEST
     left = max(0, start - context)
     right = min(len(value), end + context)
-    part = value[left:right].replace("\r", "").replace("\n", "⏎")
-    return ("…" if left else "") + part + ("…" if right < len(value) else "")
+
+    def line(part: str) -> str:
+        return part.replace("\r", "").replace("\n", "⏎")
+
+    return (
+        ("…" if left else "") + line(value[left:start]),
+        line(value[start:end]),
+        line(value[end:right]) + ("…" if right < len(value) else ""),
+    )
+
+
+def excerpt(value: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> str:
+    """``excerpt_parts`` in one string."""
+    return "".join(excerpt_parts(value, start, end, context))
 
 
 def replaced(value: str, start: int, end: int, replacement: str) -> str:

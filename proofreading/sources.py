@@ -9,7 +9,17 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
-from proofreading.document import Config, Document, Finding, Kind, Source, Table, Text, fixed_values
+from proofreading.document import (
+    Config,
+    Document,
+    Finding,
+    Kind,
+    Severity,
+    Source,
+    Table,
+    Text,
+    fixed_values,
+)
 from proofreading.document import check as run_rules
 from proofreading.rules import RULES
 from publication.tree import Node, load_report
@@ -77,6 +87,29 @@ def document_for(report: Report) -> Document:
                     add(block, event.description, Kind.PROSE, event, "description")
                 for note in node.notes:
                     add("注記", note.text, Kind.PROSE, note, "text")
+                for block in node.text_blocks:
+                    add("文章", block.text, Kind.PROSE, block, "text")
+                for table in node.free_tables:
+                    add(
+                        f"表「{table.caption}」（表題）",
+                        table.caption,
+                        Kind.TITLE,
+                        table,
+                        "caption",
+                    )
+                    tables.append(
+                        Table(
+                            f"{here}{SEPARATOR}表「{table.caption}」",
+                            table.caption,
+                            table.unit,
+                            [str(c.get("label", "")) for c in table.columns],
+                            [
+                                ["" if cell is None else str(cell) for cell in row]
+                                for row in table.rows
+                            ],
+                            node=item.pk,
+                        )
+                    )
                 for contract, _notes in node.contract_rows:
                     add("契約（名称）", contract.title, Kind.NAME, contract, "title")
                     add("契約（注記）", contract.notes, Kind.PROSE, contract, "notes")
@@ -161,3 +194,32 @@ def apply_fixes(
     if changed:
         touch_report(report, user)
     return changed
+
+
+SUBMISSION_SHOWN = 5
+
+
+def submission_refusal(report: Report, user) -> list[str]:
+    """Why ``report`` may not go to 確認依頼: its error-level findings, each with its place, what
+    is wrong and the fix (the ``SUBMISSION_CHECKS`` setting names this function)."""
+    _, findings = proofread(report)
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    if not errors:
+        return []
+    names = {r.id: r.name for r in RULES}
+    fixable = sum(f.fixable for f in errors)
+    how = "報告書の「表記チェック」の画面で確かめてください。"
+    if fixable:
+        how = (
+            "報告書の「表記チェック」の画面で、修正案のあるもの"
+            f"（{fixable}件）はボタンひとつで直せます。"
+        )
+    reasons = [
+        f"表記チェックでエラーが{len(errors)}件あります。直してから確認依頼を出してください。{how}"
+    ]
+    for f in errors[:SUBMISSION_SHOWN]:
+        fix = f"修正案「{f.suggestion}」" if f.fixable else f.suggestion
+        reasons.append(f"{names[f.rule]}：{f.place}「{f.excerpt}」　{f.message}　{fix}".rstrip())
+    if len(errors) > SUBMISSION_SHOWN:
+        reasons.append(f"ほか{len(errors) - SUBMISSION_SHOWN}件のエラーがあります。")
+    return reasons

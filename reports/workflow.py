@@ -39,6 +39,11 @@ def submit(report: Report, user, comment: str = "") -> None:
         raise WorkflowError("この課の事務事業実績を編集する権限がありません。")
     if report.status == Report.Status.REVIEW:
         raise WorkflowError("この報告書はすでに確認依頼中です。")
+    # Checks of higher layers (表記チェック) are named by the SUBMISSION_CHECKS setting.
+    for path in settings.SUBMISSION_CHECKS:
+        refusal = import_string(path)(report, user)
+        if refusal:
+            raise WorkflowError(refusal)
     _record(report, ReportTransition.Action.SUBMIT, Report.Status.REVIEW, user, comment)
 
 

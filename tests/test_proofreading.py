@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 
 from budgets.models import Contract, SubsidyAward
 from organisation.normalise import fold_scripts, search_form
-from programs.models import Event, Fact, Figure, Initiative, Note
+from programs.models import Event, Fact, Figure, FreeTable, Initiative, Note, TextBlock
 from proofreading.document import Config, Document, Kind, Source, Table, Text
 from proofreading.document import check as run_rules
 from proofreading.rules import RULES, rules_named, variants, words
@@ -563,6 +563,29 @@ def test_applying_every_fix_keeps_the_facts_and_changes_nothing_else(seed):
     assert {f.rule for f in remaining} == {"sentence-length"}
 
 
+def test_text_blocks_and_free_tables_are_checked(seed):
+    initiative = Initiative.objects.get(title="はんこレス")
+    block = TextBlock.objects.create(initiative=initiative, text="ОＣＲを試行した。", order=9)
+    FreeTable.objects.create(
+        initiative=initiative,
+        caption="購入物品",
+        unit="円",
+        columns=[{"label": "品名", "type": "text"}, {"label": "金額", "type": "amount"}],
+        rows=[["端末", "100"], ["周辺機器", "50"], ["合計", "160"]],
+        order=10,
+    )
+
+    document, findings = proofread(seed)
+
+    cyrillic = [f for f in findings if f.rule == "mixed-script" and f.place.endswith("文章")]
+    assert [document.texts[f.text].source for f in cyrillic] == [
+        Source("programs.textblock", block.pk, "text")
+    ]
+    (total,) = [f for f in findings if f.rule == "table-total"]
+    assert total.place.endswith("はんこレス › 表「購入物品」 › 合計／金額")
+    assert total.suggestion == "上の行の和は 150 です。"
+
+
 def test_a_fix_is_recorded_in_the_history_with_its_user_and_reason(seed):
     editor = User.objects.create_user("editor", password="pw")
     document, findings = proofread(seed)
@@ -613,10 +636,14 @@ def test_the_command_prints_json_findings_and_exits_1_on_an_error(seed):
     assert any(f["rule"] == "mixed-script" and "ОＣＲ" in f["excerpt"] for f in findings)
 
 
-def test_the_command_fixes_the_rules_it_is_given(seed):
-    output, status = run_command("--fix", "mixed-script", "spacing")
+def test_the_command_fixes_the_rules_it_is_given_as_the_user_named(seed, editor_a):
+    output, status = run_command("--fix", "mixed-script", "spacing", "--user", "editor_a")
 
     assert status == 0
+    seed.refresh_from_db()
+    assert seed.last_edited_by == editor_a
+    title = Initiative.objects.get(title__startswith="ＡＩ－")
+    assert title.history.latest().history_user == editor_a
     assert "[エラー]" not in output and "文中の空白" not in output
     assert "表記ゆれ" in output
     assert Initiative.objects.filter(title="ＡＩ－ＯＣＲを活用した庁内業務の効率化").exists()
@@ -631,6 +658,19 @@ def test_the_command_refuses_an_unknown_rule_or_report(seed):
         run_command("--fix", "nonsense")
     with pytest.raises(CommandError, match="報告書はありません"):
         call_command("proofread", "1999", "digital-administration")
+
+
+def test_the_command_fixes_only_as_a_known_user_who_may_edit_the_report(seed, editor_b):
+    with pytest.raises(CommandError, match="--user で修正する人"):
+        run_command("--fix", "all")
+    with pytest.raises(CommandError, match="ユーザー「nobody」はいません"):
+        run_command("--fix", "all", "--user", "nobody")
+    with pytest.raises(CommandError, match=r"ユーザー「editor_b」には.*権限がありません"):
+        run_command("--fix", "all", "--user", "editor_b")
+
+    assert Initiative.objects.filter(title="ＡＩ－ОＣＲを活用した庁内業務の効率化").exists()
+    seed.refresh_from_db()
+    assert seed.last_edited_by is None
 
 
 def test_public_search_for_ocr_finds_the_passage_written_with_a_cyrillic_o(client, seed):
