@@ -232,7 +232,7 @@ def confirm_view(request):
         f"下書き「{report}」を作成しました。本文の段落にした行が{fallbacks}件あります。"
         "内容を確かめて、必要なら直してください。",
     )
-    return redirect(reverse("admin:reports_report_change", args=[report.pk]))
+    return redirect(reverse("admin:reports_report_editor", args=[report.pk]))
 
 
 admin.site.register_page("import-report/", import_view, "importers_import")

@@ -572,18 +572,15 @@ def test_editor_adds_the_report_of_their_own_division(client, seed, editor_a, di
     assert "デジタル行政推進課" in html and "広報課" not in html
 
     fiscal_year = factories.fiscal_year(2021)
-    response = client.post(
-        "/admin/reports/report/add/",
-        {"fiscal_year": fiscal_year.pk, "division": seed.division.pk},
-    )
+    data = form_data(html, "report_form")
+    data.update(fiscal_year=[str(fiscal_year.pk)], division=[str(seed.division.pk)])
+    response = client.post("/admin/reports/report/add/", data)
     report = Report.objects.get(fiscal_year=fiscal_year, division=seed.division)
     assert response["Location"] == editor_url(report)
     assert report.last_edited_by == editor_a
 
-    response = client.post(
-        "/admin/reports/report/add/",
-        {"fiscal_year": fiscal_year.pk, "division": division_b.pk},
-    )
+    data.update(division=[str(division_b.pk)])
+    response = client.post("/admin/reports/report/add/", data)
     assert response.status_code == 200
     assert "正しく選択してください" in response.content.decode()
     assert not Report.objects.filter(division=division_b).exists()

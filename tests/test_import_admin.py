@@ -85,7 +85,7 @@ def test_editor_imports_a_past_report_for_own_division(client, editor_a, divisio
 
     report = Report.objects.get(division=division_a, fiscal_year__year=2006)
     assert done.status_code == 302
-    assert done["Location"] == f"/admin/reports/report/{report.pk}/change/"
+    assert done["Location"] == f"/admin/reports/report/{report.pk}/editor/"
     assert report.status == Report.Status.DRAFT
     assert report.last_edited_by == editor_a
     assert (report.document_name, report.marker_set) == ("事務事業執行概要", "1 (1) ○ ① ・")

@@ -42,7 +42,8 @@ PREPARE_PUBLISH = (
     SETUP
     + """
 from reports import workflow
-from reports.models import DivisionRole, Report
+from organisation.models import DivisionRole
+from reports.models import Report
 from tests import factories
 from tests.conftest import person
 
