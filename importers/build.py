@@ -331,7 +331,7 @@ class Builder:
                     FreeTable(
                         initiative=initiative,
                         caption=free_table_caption(block, node),
-                        unit=block.unit,
+                        unit=block.unit[: FreeTable._meta.get_field("unit").max_length],
                         columns=free_table_columns(block),
                         rows=[[cell for cell in row] for row in block.rows],
                         order=order(),
@@ -473,7 +473,7 @@ class Builder:
 
 def free_table_caption(table: doc.FreeTable, node: doc.Initiative) -> str:
     """A table needs a caption: the one typed above it, else the heading it sits under."""
-    return (table.caption or node.title or "表")[:200]
+    return (table.caption or node.title or "表")[: FreeTable._meta.get_field("caption").max_length]
 
 
 def programme_terms(parsed: doc.ParsedReport, block: doc.AwardTable) -> dict:
