@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho chromium
+	fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho chromium libreoffice-calc-nogui
 
 .PHONY: run setup system-packages install test lint bench bench-tools clean
 

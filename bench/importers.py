@@ -19,15 +19,7 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# The seed lies in shared/ beside the repository (or beside the folder of a git worktree).
-SEED = next(
-    (
-        folder / "shared" / "seed" / "000_90f35032645b3561.txt"
-        for folder in BASE_DIR.parents
-        if (folder / "shared" / "seed" / "000_90f35032645b3561.txt").exists()
-    ),
-    BASE_DIR.parent / "shared" / "seed" / "000_90f35032645b3561.txt",
-)
+SEED = BASE_DIR / "fixtures" / "fy2020.txt"  # the source report, as published
 SLUG = "digital-administration"
 RUNS = 3
 GOAL_SECONDS, GOAL_MB = 5.0, 300

@@ -43,15 +43,7 @@ from tests.seed_facts import FACTS
 from tests.text import missing_in_order, visible_text
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# The seed lies in shared/ beside the repository (or beside the folder of a git worktree).
-SEED = next(
-    (
-        folder / "shared" / "seed" / "000_90f35032645b3561.txt"
-        for folder in BASE_DIR.parents
-        if (folder / "shared" / "seed" / "000_90f35032645b3561.txt").exists()
-    ),
-    BASE_DIR.parent / "shared" / "seed" / "000_90f35032645b3561.txt",
-)
+SEED = BASE_DIR / "fixtures" / "fy2020.txt"  # the source report, as published
 FIXTURE = BASE_DIR / "fixtures" / "fy2020.json"
 SLUG = "digital-administration"
 
