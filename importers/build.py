@@ -1,14 +1,9 @@
-"""Write a ``ParsedReport`` as a draft report with today's models, all or nothing.
+"""Write a ``ParsedReport`` as a draft report with the models, all or nothing.
 
-This is the only module of the importer that touches models. Today an initiative renders its
-parts in a fixed order (text, facts, figures, events, amount tables, contracts, awards, notes,
-children), while a document puts blocks in any order. ``segments`` cuts an initiative's blocks
-where that order would be broken; each later segment becomes an unmarked child initiative, as
-the seed fixture does for the paragraph that follows a table.
-
-BLOCK MODELS (issue 11): once initiatives hold an ordered list of blocks, ``segments`` and
-``free_table_lines`` go away: every block is written in place, free tables as table blocks,
-and amounts keep the unit they were typed in (today 千円 is stored as yen × 1000).
+This is the only module of the importer that touches models. An initiative's blocks keep the
+document's order: text before any other block is the initiative's lead text (``body``); every
+later block is a row (fact, figure, event, note, amount table, contract, award table, text
+block, free table) numbered in one order per initiative, as the page merges them.
 """
 
 import re
@@ -35,7 +30,18 @@ from importers import document as doc
 from importers.document import ImportRefused
 from importers.notation import nfkc
 from organisation.models import FiscalYear, Unit
-from programs.models import Event, Fact, Figure, Initiative, MarkerStyle, Note
+from programs.models import (
+    ColumnType,
+    Event,
+    Fact,
+    Figure,
+    FreeTable,
+    Initiative,
+    MarkerStyle,
+    Note,
+    TextBlock,
+    parse_cell,
+)
 from reports.conventions import DEFAULT_DOCUMENT_NAME, DEFAULT_MARKER_SET, Markers
 from reports.models import Report, Section
 
@@ -50,45 +56,49 @@ STYLE_OF_KIND = {
     "paren_katakana": MarkerStyle.PAREN_KANA,
 }
 
-# The order in which today's templates render an initiative's parts.
-STAGES = {
-    "paragraph": 0,
-    "list": 0,
-    "note": 0,
-    "table": 0,
-    "facts": 1,
-    "figure": 2,
-    "event": 3,
-    "amounts": 4,
-    "contracts": 5,
-    "awards": 6,
+# What each parsed block becomes; "body" is the initiative's lead text, "text" a text block.
+TEXT_KINDS = ("paragraph", "list")
+TARGET_MODELS = {
+    "body": None,
+    "text": TextBlock,
+    "note": Note,
+    "facts": Fact,
+    "figure": Figure,
+    "event": Event,
+    "amounts": SettlementTable,
+    "contracts": Contract,
+    "awards": AwardTable,
+    "table": FreeTable,
 }
-NOTES_AT_END = 7
+TARGET_LABELS = {
+    target: model._meta.verbose_name if model else "本文" for target, model in TARGET_MODELS.items()
+}
 
 
-def segments(blocks: list) -> list[list]:
-    """Cut ``blocks`` where today's render order would move a block; the first segment stays
-    with the initiative, each other one becomes an unmarked child (text after a table)."""
-    cut: list[list] = [[]]
-    stage = 0
+def layout(blocks: list) -> list[tuple[str, list]]:
+    """``blocks`` as the rows that will hold them, in reading order: (target, blocks).
+
+    Text up to the first other block is the lead (a ※ there too, as editors type it); later
+    paragraphs and lists, consecutive ones together, are a text block; a later ※ is a note; any
+    other block is placed as itself."""
+    placed: list[tuple[str, list]] = []
+    lead = True
     for block in blocks:
-        block_stage = STAGES[block.kind]
-        if block.kind == "note" and stage > 0:
-            block_stage = NOTES_AT_END
-        if block_stage < stage:
-            cut.append([])
-            block_stage = STAGES[block.kind]
-        cut[-1].append(block)
-        stage = block_stage
-    return [segment for segment in cut if segment] or [[]]
+        if block.kind in TEXT_KINDS or (lead and block.kind == "note"):
+            target = "body" if lead else "text"
+            if placed and placed[-1][0] == target:
+                placed[-1][1].append(block)
+            else:
+                placed.append((target, [block]))
+        else:
+            lead = False
+            placed.append((block.kind, [block]))
+    return placed
 
 
-def leading_text(segment: list) -> int:
-    """How many blocks at the start of a segment are the initiative's body text."""
-    for n, block in enumerate(segment):
-        if STAGES[block.kind] > 0:
-            return n
-    return len(segment)
+def lead_blocks(blocks: list) -> list:
+    placed = layout(blocks)
+    return placed[0][1] if placed and placed[0][0] == "body" else []
 
 
 def markers_of(parsed: doc.ParsedReport) -> tuple[Markers, int]:
@@ -106,14 +116,6 @@ def marker_style(initiative: doc.Initiative, markers: Markers, unit_level: int =
     return MarkerStyle.AUTO if style == depth_kind else style
 
 
-def free_table_lines(table: doc.FreeTable) -> list[str]:
-    """A free table as body text until table blocks exist: caption, then a line per row."""
-    lines = [f"【表】{table.caption}" + (f"（単位：{table.unit}）" if table.unit else "")]
-    for row in [table.columns, *table.rows]:
-        lines.append("　".join(cell.replace("\n", " ") for cell in row))
-    return lines
-
-
 def body_text(blocks: list) -> str:
     lines: list[str] = []
     for block in blocks:
@@ -125,16 +127,54 @@ def body_text(blocks: list) -> str:
             lines.extend(f"・{item}" for item in block.items)
         elif block.kind == "note":
             lines.append(f"※{block.text}")
-        elif block.kind == "table":
-            if lines:
-                lines.append("")
-            lines.extend(free_table_lines(block))
-            lines.append("")
     return "\n".join(lines).strip("\n")
 
 
 def in_yen(value: int, unit: str) -> int:
+    """Awards and caps are kept in yen (the award table converts back to its unit)."""
     return value * 1000 if unit == "thousand" else value
+
+
+def unit_of(unit: str) -> str:
+    return Unit.THOUSAND_YEN if unit == "thousand" else Unit.YEN
+
+
+def column_type(label: str, cells: list[str]) -> str:
+    """A free table column's type from its cells as typed: 金額 where every cell reads as a
+    whole number and the heading or a cell says money, 数値 where every cell is a number,
+    日付 where every cell is a date, else 文字."""
+    filled = [cell for cell in cells if cell.strip()]
+    if not filled:
+        return ColumnType.TEXT
+
+    def reads_as(kind: str) -> bool:
+        try:
+            return all(parse_cell(kind, cell) != "" for cell in filled)
+        except ValueError:
+            return False
+
+    money = re.search(r"金額|額|円|費", label) or any(
+        nfkc(c).strip().endswith("円") for c in filled
+    )
+    if money and reads_as(ColumnType.AMOUNT):
+        return ColumnType.AMOUNT
+    for kind in (ColumnType.NUMBER, ColumnType.DATE):
+        if reads_as(kind):
+            return kind
+    return ColumnType.TEXT
+
+
+def free_table_columns(table: doc.FreeTable) -> list[dict]:
+    """Typed columns of a free table; a column without a heading is named by its position, as
+    the table needs one, and rows longer than the heading row add columns."""
+    width = max([len(table.columns), *(len(row) for row in table.rows)])
+    labels = [*table.columns, *[""] * (width - len(table.columns))]
+    columns = []
+    for n, label in enumerate(labels):
+        label = " ".join(label.split()) or f"{n + 1}列目"
+        cells = [row[n] if n < len(row) else "" for row in table.rows]
+        columns.append({"label": label, "type": column_type(label, cells)})
+    return columns
 
 
 @dataclass
@@ -203,7 +243,6 @@ class Builder:
         return report
 
     def initiative(self, section, parent, node: doc.Initiative, order: int) -> Initiative:
-        first, *rest = segments(node.blocks)
         where = f"{node.line}行目「{node.title or '（見出しなし）'}」："
         initiative = self.save(
             Initiative(
@@ -217,44 +256,39 @@ class Builder:
                 ),
                 is_new=node.is_new,
                 title=node.title,
-                body=body_text(first[: leading_text(first)]),
+                body=body_text(lead_blocks(node.blocks)),
             ),
             where,
         )
-        self.place(initiative, first, where)
-        position = 0
-        for position, segment in enumerate(rest, start=1):
-            child = self.save(
-                Initiative(
-                    section=section,
-                    parent=initiative,
-                    order=position,
-                    marker_style=MarkerStyle.NONE,
-                    body=body_text(segment[: leading_text(segment)]),
-                ),
-                where,
-            )
-            self.place(child, segment, where)
-        for n, child_node in enumerate(node.children, start=position + 1):
+        self.place(initiative, node, where)
+        for n, child_node in enumerate(node.children, start=1):
             self.initiative(section, initiative, child_node, n)
         return initiative
 
-    def place(self, initiative, blocks, where) -> None:
-        counters: dict[str, int] = {}
+    def place(self, initiative, node: doc.Initiative, where: str) -> None:
+        """Every block after the lead text, in the document's order: one order for all rows."""
+        position = 0
 
-        def order(kind: str) -> int:
-            counters[kind] = counters.get(kind, 0) + 1
-            return counters[kind]
+        def order() -> int:
+            nonlocal position
+            position += 1
+            return position
 
-        for block in blocks[leading_text(blocks) :]:
+        for target, blocks in layout(node.blocks):
+            block = blocks[0]
             at = f"{block.line}行目：" if block.line else where
-            if block.kind == "facts":
+            if target == "body":
+                continue
+            if target == "text":
+                self.save(
+                    TextBlock(initiative=initiative, text=body_text(blocks), order=order()), at
+                )
+            elif target == "facts":
                 for label, value in block.pairs:
                     self.save(
-                        Fact(initiative=initiative, label=label, value=value, order=order("f")),
-                        at,
+                        Fact(initiative=initiative, label=label, value=value, order=order()), at
                     )
-            elif block.kind == "figure":
+            elif target == "figure":
                 self.save(
                     Figure(
                         initiative=initiative,
@@ -264,11 +298,11 @@ class Builder:
                         unit=block.unit,
                         is_approximate=block.approximate,
                         note=block.note,
-                        order=order("figure"),
+                        order=order(),
                     ),
                     at,
                 )
-            elif block.kind == "event":
+            elif target == "event":
                 self.save(
                     Event(
                         initiative=initiative,
@@ -280,31 +314,48 @@ class Builder:
                         participants=block.participants,
                         cohosts=block.cohosts,
                         description=block.description,
-                        order=order("event"),
+                        order=order(),
                     ),
                     at,
                 )
-            elif block.kind == "note":
-                self.save(Note(initiative=initiative, text=block.text, order=order("note")), at)
-            elif block.kind == "amounts":
-                self.amount_table(initiative, block, order("amounts"), at)
-            elif block.kind == "contracts":
-                self.contracts(initiative, block, at)
-            elif block.kind == "awards":
-                self.awards(initiative, block, order("awards"), at)
+            elif target == "note":
+                self.save(Note(initiative=initiative, text=block.text, order=order()), at)
+            elif target == "amounts":
+                self.amount_table(initiative, block, order(), at)
+            elif target == "contracts":
+                self.contracts(initiative, block, order, at)
+            elif target == "awards":
+                self.awards(initiative, block, order(), at)
+            elif target == "table":
+                self.save(
+                    FreeTable(
+                        initiative=initiative,
+                        caption=free_table_caption(block, node),
+                        unit=block.unit[: FreeTable._meta.get_field("unit").max_length],
+                        columns=free_table_columns(block),
+                        rows=[[cell for cell in row] for row in block.rows],
+                        order=order(),
+                    ),
+                    at,
+                )
 
     def amount_table(self, initiative, block: doc.AmountTable, order: int, at: str) -> None:
         self.items_made += 1
         code = f"{self.division.slug[:40]}-{self.year}-{self.items_made:02d}"
         item, created = ExpenditureItem.objects.get_or_create(
-            code=code, defaults={"division": self.division, "name": block.item}
+            code=code,
+            defaults={
+                "division": self.division,
+                "name": block.item,
+                "qualifier": block.qualifier,
+            },
         )
         if created:
             self.save(item, at)
         elif item.division_id != self.division.pk:
             raise ImportRefused(f"{at}費目コード {code} は他の課で使われています。")
         else:
-            item.name = block.item
+            item.name, item.qualifier = block.item, block.qualifier
             self.save(item, at)
         for amount in block.amounts:
             SettlementAmount.objects.filter(
@@ -315,7 +366,9 @@ class Builder:
                     item=item,
                     fiscal_year=self.fiscal_year(amount.year),
                     kind=amount.kind,
-                    amount=in_yen(amount.value, amount.unit),
+                    # As the document states it: 5,318 千円 stays 5318 in 千円.
+                    amount=amount.value,
+                    unit=unit_of(amount.unit),
                     period_label=amount.period_label,
                 ),
                 at,
@@ -327,14 +380,14 @@ class Builder:
                 initiative=initiative,
                 item=item,
                 kind=kinds[0] if len(kinds) == 1 else "both",
-                unit=Unit.THOUSAND_YEN if block.unit == "thousand" else Unit.YEN,
+                unit=unit_of(block.unit),
                 years=max(3, self.year - min(years) + 1),
                 order=order,
             ),
             at,
         )
 
-    def contracts(self, initiative, block: doc.ContractTable, at: str) -> None:
+    def contracts(self, initiative, block: doc.ContractTable, order, at: str) -> None:
         for rename in block.renames:
             vendor = Vendor.objects.get_or_create(name=rename.current)[0]
             FormerVendorName.objects.get_or_create(
@@ -354,7 +407,7 @@ class Builder:
                     tax_included=row.tax_included,
                     # ※ lines under the table are shown under it again: keep them on its last row.
                     notes="\n".join(block.notes) if last else "",
-                    order=n,
+                    order=order(),
                 ),
                 at,
             )
@@ -388,7 +441,7 @@ class Builder:
                 initiative=initiative,
                 programme=programme,
                 fiscal_year=fiscal_year,
-                unit=Unit.THOUSAND_YEN if block.unit == "thousand" else Unit.YEN,
+                unit=unit_of(block.unit),
                 order=order,
             ),
             at,
@@ -416,6 +469,11 @@ class Builder:
             ),
             at,
         )
+
+
+def free_table_caption(table: doc.FreeTable, node: doc.Initiative) -> str:
+    """A table needs a caption: the one typed above it, else the heading it sits under."""
+    return (table.caption or node.title or "表")[: FreeTable._meta.get_field("caption").max_length]
 
 
 def programme_terms(parsed: doc.ParsedReport, block: doc.AwardTable) -> dict:

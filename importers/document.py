@@ -2,7 +2,7 @@
 
 Readers turn a file into ``Line`` and ``Grid`` items; the parser turns those into a
 ``ParsedReport``. Nothing here knows the models, so the same structure feeds the preview, the
-builder of today's models and, later, the block models of a free sequence of blocks.
+builder of the models.
 """
 
 from dataclasses import dataclass, field
@@ -108,7 +108,14 @@ class AmountTable:
     amounts: list[Amount]
     years_across: bool = True
     line: int = 0
+    # Tells this item from another of the same name in the document (ＬＧＷＡＮ, 公的個人認証):
+    # set by the parser from the headings the two sit under.
+    qualifier: str = ""
     kind = "amounts"
+
+    @property
+    def item_label(self) -> str:
+        return f"{self.item}（{self.qualifier}）" if self.qualifier else self.item
 
     @property
     def kinds(self) -> list[str]:
@@ -186,20 +193,6 @@ Block = (
     | AwardTable
     | FreeTable
 )
-
-BLOCK_LABELS = {
-    "paragraph": "段落",
-    "list": "箇条書き",
-    "note": "注記",
-    "facts": "項目と内容",
-    "figure": "実績値",
-    "event": "開催実績",
-    "amounts": "決算額・予算額の表",
-    "contracts": "契約の表",
-    "awards": "採択事業の表",
-    "table": "表",
-}
-
 
 # The tree ---------------------------------------------------------------------------------
 

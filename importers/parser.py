@@ -764,9 +764,62 @@ def squeeze_lines(text: str) -> str:
     return "\n".join(squeeze(line) for line in text.split("\n"))
 
 
+# A heading's short form for a qualifier: the abbreviation it gives in brackets (ＬＧＷＡＮ), else
+# the heading without a closing "の" and a two-kanji activity noun (…の運用, …の推進).
+ABBREVIATION = re.compile(r"[（(]([A-Za-zＡ-Ｚａ-ｚ0-9０-９・･＝=－\-]{2,20})[）)]")
+ACTIVITY = re.compile(r"の[\u4e00-\u9fff]{2}$")
+QUALIFIER_LENGTH = 60
+
+
+def short_heading(title: str) -> str:
+    abbreviation = ABBREVIATION.search(title)
+    if abbreviation:
+        return abbreviation[1]
+    return ACTIVITY.sub("", title).strip(SPACE)[:QUALIFIER_LENGTH]
+
+
+def qualify_items(report: ParsedReport) -> None:
+    """Items of the same name get a qualifier from the first heading above them that differs
+    between them (the seed's two 地方公共団体情報システム機構への負担金 sit under ２ ＬＧＷＡＮ
+    and ３ 公的個人認証); items under the same headings are numbered instead."""
+    paths: dict[str, list[tuple[AmountTable, list[str]]]] = {}
+
+    def visit(blocks, path):
+        for block in blocks:
+            if isinstance(block, AmountTable):
+                paths.setdefault(notation.nfkc(squeeze(block.item)), []).append((block, path))
+
+    def walk(initiative: Initiative, path: list[str]):
+        path = [*path, initiative.title]
+        visit(initiative.blocks, path)
+        for child in initiative.children:
+            walk(child, path)
+
+    for group in report.groups:
+        visit(group.blocks, [group.name])
+        for initiative in group.initiatives:
+            walk(initiative, [group.name])
+    for tables in paths.values():
+        if len(tables) < 2:
+            continue
+        depth = 0
+        while len({tuple(path[: depth + 1]) for _, path in tables}) == 1 and depth < max(
+            len(path) for _, path in tables
+        ):
+            depth += 1
+        qualifiers = [
+            short_heading(path[min(depth, len(path) - 1)]) if path else "" for _, path in tables
+        ]
+        if len(set(qualifiers)) < len(qualifiers) or not all(qualifiers):
+            qualifiers = [f"その{n}" for n in range(1, len(tables) + 1)]
+        for (table, _), qualifier in zip(tables, qualifiers, strict=True):
+            table.qualifier = qualifier
+
+
 def parse(items: list[Line | Grid], document_name: str = DEFAULT_DOCUMENT_NAME) -> ParsedReport:
     parser = Parser(tokenise(items, document_name), document_name)
     report = parser.parse()
+    qualify_items(report)
     report.marker_set = marker_set_of(report)
     if not report.groups:
         report.warnings.append("見出しもグループも見つかりませんでした。")

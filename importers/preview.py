@@ -2,7 +2,8 @@
 
 ``preview()`` returns plain data (an admin template can loop over it); ``preview_text()`` writes
 it for the command. Markers are the ones the report page will generate, computed as the tree
-loader does; blocks the builder moves into an unmarked child are said to be so.
+loader does; each block is named by what it becomes (本文, 文章, 表, 決算額の表 …), in the order
+the page will show it.
 """
 
 from collections import Counter
@@ -10,9 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from importers import document as doc
-from importers.build import STYLE_OF_KIND, leading_text, marker_style, markers_of, segments
+from importers.build import (
+    STYLE_OF_KIND,
+    TARGET_LABELS,
+    free_table_caption,
+    free_table_columns,
+    layout,
+    marker_style,
+    markers_of,
+)
 from organisation.notation import comma, fiscal_year_label, japanese_date
-from programs.models import MarkerStyle
+from programs.models import ColumnType, MarkerStyle
 from publication.tree import heading_form
 from reports.conventions import DEFAULT_DOCUMENT_NAME, Markers
 
@@ -21,13 +30,16 @@ UNIT_LABELS = {"yen": "円", "thousand": "千円"}
 STYLE_LABELS = dict(MarkerStyle.choices)
 
 
+COLUMN_LABELS = dict(ColumnType.choices)
+
+
 @dataclass
 class PreviewBlock:
-    kind: str
-    label: str
+    kind: str  # what the document shows: paragraph, list, table …
+    label: str  # what it becomes: 本文, 文章, 注記, 表, 決算額の表 …
     summary: str
     line: int
-    # Where today's models put the block when it is not simply in its initiative.
+    # What a person should know about how it is kept (a free table's column types …).
     placement: str = ""
 
 
@@ -116,7 +128,10 @@ def summary(block) -> str:
         return " / ".join(p for p in parts if p)
     if kind == "amounts":
         kinds = "・".join(KIND_LABELS[k] for k in block.kinds)
-        return f"{block.item}（{kinds}、{UNIT_LABELS[block.unit]}、{len(block.amounts)}件）"
+        details = f"{kinds}、{UNIT_LABELS[block.unit]}、{len(block.amounts)}件"
+        return f"{block.item}（{details}）" + (
+            f"［区別：{block.qualifier}］" if block.qualifier else ""
+        )
     if kind == "contracts":
         return " / ".join(f"{r.title}（{r.vendor}）" for r in block.rows)
     if kind == "awards":
@@ -127,19 +142,21 @@ def summary(block) -> str:
     return ""
 
 
-def preview_blocks(blocks: list) -> list[PreviewBlock]:
+def preview_blocks(node: doc.Initiative) -> list[PreviewBlock]:
     result = []
-    for n, segment in enumerate(segments(blocks)):
-        body = leading_text(segment)
-        for position, block in enumerate(segment):
+    for target, blocks in layout(node.blocks):
+        for block in blocks:
             placement = ""
-            if n:
-                placement = "表などの後の文：見出しのない下位の項目に入れます"
-            elif block.kind == "note" and position >= body:
-                placement = "注記として末尾に表示します"
-            if block.kind == "table":
-                placement = "自由な表はまだ無いため、本文に文字で書きます"
-            label = doc.BLOCK_LABELS[block.kind]
+            if target == "text":
+                placement = "表などの後の文として、この位置に置きます"
+            elif target == "table":
+                columns = "、".join(
+                    f"{c['label']}〔{COLUMN_LABELS[c['type']]}〕" for c in free_table_columns(block)
+                )
+                caption = free_table_caption(block, node)
+                named = "" if block.caption else f"表題がないため「{caption}」を表題にします。"
+                placement = f"{named}列：{columns}"
+            label = TARGET_LABELS[target]
             result.append(PreviewBlock(block.kind, label, summary(block), block.line, placement))
     return result
 
@@ -167,7 +184,7 @@ def preview_nodes(
                 title=initiative.title,
                 is_new=initiative.is_new,
                 line=initiative.line,
-                blocks=preview_blocks(initiative.blocks),
+                blocks=preview_blocks(initiative),
                 children=preview_nodes(initiative.children, markers, unit_level),
                 note=note,
             )
@@ -181,21 +198,24 @@ def preview(parsed: doc.ParsedReport) -> Preview:
     for group in parsed.groups:
         nodes = preview_nodes(group.initiatives, markers, unit_level)
         if group.blocks:
+            unmarked = doc.Initiative("", "", "none", 0, group.line, blocks=group.blocks)
             nodes.insert(
                 0,
                 PreviewNode(
-                    0, "", "", "（見出しなし）", False, group.line, preview_blocks(group.blocks)
+                    0, "", "", "（見出しなし）", False, group.line, preview_blocks(unmarked)
                 ),
             )
         groups.append((group.name, nodes))
     depths: Counter = Counter(i.depth for i in parsed.initiatives())
-    kinds: Counter = Counter(block.kind for block in parsed.blocks())
-    unmarked = sum(len(segments(i.blocks)) - 1 for i in parsed.initiatives()) + sum(
-        1 for g in parsed.groups if g.blocks
-    )
+    targets: Counter = Counter()
+    for node in parsed.initiatives():
+        targets.update(target for target, _ in layout(node.blocks))
+    for group in parsed.groups:
+        targets.update(target for target, _ in layout(group.blocks))
+    unmarked = sum(1 for g in parsed.groups if g.blocks)
     amounts = [
         PreviewAmount(
-            item=block.item,
+            item=block.item_label,
             year=a.year,
             year_label=fiscal_year_label(a.year),
             kind=KIND_LABELS[a.kind],
@@ -217,7 +237,7 @@ def preview(parsed: doc.ParsedReport) -> Preview:
         "groups": len(parsed.groups),
         "initiatives_by_depth": dict(sorted(depths.items())),
         "unmarked_children": unmarked,
-        "blocks": {doc.BLOCK_LABELS[k]: kinds[k] for k in doc.BLOCK_LABELS if kinds[k]},
+        "blocks": {TARGET_LABELS[t]: targets[t] for t in TARGET_LABELS if targets[t]},
         "amounts": len(amounts),
     }
     return Preview(
@@ -263,7 +283,10 @@ def preview_text(p: Preview) -> str:
     by_depth = "、".join(
         f"{depth + 1}階層目 {n}" for depth, n in counts["initiatives_by_depth"].items()
     )
-    out.append(f"見出し：{by_depth}（ほかに見出しのない下位の項目 {counts['unmarked_children']}）")
+    unmarked = counts["unmarked_children"]
+    out.append(
+        f"見出し：{by_depth}" + (f"（ほかに見出しのない項目 {unmarked}）" if unmarked else "")
+    )
     out.append("ブロック：" + "、".join(f"{k} {n}" for k, n in counts["blocks"].items()))
     out.append(f"金額：{counts['amounts']}件")
     for a in p.amounts:
