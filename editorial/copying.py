@@ -7,6 +7,19 @@ from organisation.models import FiscalYear
 from programs.models import Fact, FreeTable, Initiative, Note, TextBlock
 from reports.models import Report, Section
 
+# What next year's report starts from. Events, figures and subsidy awards belong to their year.
+CARRIED = (Fact, Note, TextBlock, FreeTable, SettlementTable, Contract)
+
+
+def _copy(row, initiative):
+    """An unsaved copy of ``row`` under ``initiative``: every stored value but its id."""
+    values = {
+        field.attname: getattr(row, field.attname)
+        for field in row._meta.concrete_fields
+        if field.name not in ("id", "initiative")
+    }
+    return type(row)(initiative=initiative, **values)
+
 
 @transaction.atomic
 def copy_forward(report: Report, user) -> Report | None:
@@ -55,54 +68,9 @@ def copy_forward(report: Report, user) -> Report | None:
                 break
             pending = waiting
     old_ids = list(new_ids)
-    Fact.objects.bulk_create(
-        Fact(initiative=new_ids[f.initiative_id], label=f.label, value=f.value, order=f.order)
-        for f in Fact.objects.filter(initiative_id__in=old_ids)
-    )
-    Note.objects.bulk_create(
-        Note(initiative=new_ids[n.initiative_id], text=n.text, order=n.order)
-        for n in Note.objects.filter(initiative_id__in=old_ids)
-    )
-    TextBlock.objects.bulk_create(
-        TextBlock(initiative=new_ids[t.initiative_id], text=t.text, order=t.order)
-        for t in TextBlock.objects.filter(initiative_id__in=old_ids)
-    )
-    FreeTable.objects.bulk_create(
-        FreeTable(
-            initiative=new_ids[t.initiative_id],
-            caption=t.caption,
-            unit=t.unit,
-            columns=t.columns,
-            rows=t.rows,
-            order=t.order,
-        )
-        for t in FreeTable.objects.filter(initiative_id__in=old_ids)
-    )
-    SettlementTable.objects.bulk_create(
-        SettlementTable(
-            initiative=new_ids[t.initiative_id],
-            item_id=t.item_id,
-            kind=t.kind,
-            unit=t.unit,
-            years=t.years,
-            order=t.order,
-        )
-        for t in SettlementTable.objects.filter(initiative_id__in=old_ids)
-    )
-    Contract.objects.bulk_create(
-        Contract(
-            initiative=new_ids[c.initiative_id],
-            title=c.title,
-            vendor_id=c.vendor_id,
-            starts_on=c.starts_on,
-            ends_on=c.ends_on,
-            amount=c.amount,
-            tax_included=c.tax_included,
-            notes=c.notes,
-            order=c.order,
-        )
-        for c in Contract.objects.filter(
-            initiative_id__in=old_ids, ends_on__gte=next_year.starts_on
-        )
-    )
+    for model in CARRIED:
+        rows = model.objects.filter(initiative_id__in=old_ids)
+        if model is Contract:  # only contracts still running next year
+            rows = rows.filter(ends_on__gte=next_year.starts_on)
+        model.objects.bulk_create(_copy(row, new_ids[row.initiative_id]) for row in rows)
     return new
