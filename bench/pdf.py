@@ -32,6 +32,8 @@ CONTENT = {
     "programs.figure": ["initiative"],
     "programs.event": ["initiative"],
     "programs.note": ["initiative"],
+    "programs.textblock": ["initiative"],
+    "programs.freetable": ["initiative"],
     "budgets.settlementtable": ["initiative"],
     "budgets.contract": ["initiative"],
     "budgets.awardtable": ["initiative"],

@@ -428,7 +428,7 @@ def test_paragraph_after_a_table_and_blocks_move(client, seed, editor_a):
     table = text.index(squash("37,245,320円"))
     assert table < text.index(squash("表のあとの段落。")) < text.index(squash("箇条書き"))
 
-    block = TextBlock.objects.get()
+    block = TextBlock.objects.get(initiative=lgwan)
     _op(client, seed, f"text.{block.pk}.up")
     _op(client, seed, f"text.{block.pk}.up")  # past the facts too
     text = _text(client, seed)
