@@ -608,6 +608,10 @@ def _messages(request, tree) -> tuple[list, Placed | None]:
         placed.messages.append(
             {"level": message.level_tag, "text": message.message, "to_panel": TO_PANEL in tags}
         )
+    if placed:
+        # What was saved, then its findings: a long list may have come back by another
+        # storage (cookie, session) than the line before it.
+        placed.messages.sort(key=lambda m: m["to_panel"])
     return top, placed
 
 

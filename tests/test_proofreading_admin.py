@@ -462,6 +462,28 @@ def test_saving_a_heading_shows_the_findings_of_that_initiative_only(client, see
     assert "メールマガジン" not in placed  # another initiative's findings are not listed
 
 
+def test_renaming_a_group_shows_its_finding_at_the_group(client, seed, editor_a):
+    group = Section.objects.get(report=seed, name="企画調整グループ")
+    client.force_login(editor_a)
+    url = f"{_editor(seed)}section/{group.pk}/"
+    data = form_data(client.get(url).content.decode())
+    data.pop("csrfmiddlewaretoken", None)
+    data["name"] = ["企画調整グループ　ＩＣＴ担当"]
+
+    response = client.post(url, data)
+
+    assert response["Location"] == f"{_editor(seed)}#s{group.pk}"
+    html = client.get(response["Location"]).content.decode()
+    assert squash("グループ名を「企画調整グループ　ＩＣＴ担当」にしました。") in _placed(html)
+    assert squash("・警告　文中の空白：企画調整グループ　ＩＣＴ担当「企画調整グループ") in _placed(
+        html
+    )
+    assert re.search(
+        f'data-move="section.{group.pk}">.*?</div>\\s*<ul class="messagelist editor-messages">',
+        html,
+    )
+
+
 def test_saving_a_clean_block_says_only_that_it_was_saved(client, seed, editor_a):
     hanko = Initiative.objects.get(title="はんこレス")
     client.force_login(editor_a)
