@@ -42,6 +42,7 @@ from programs.models import (
     Note,
     TextBlock,
 )
+from proofreading.panel import Panel, saved_message, saved_rows
 from publication.tree import BLOCK_KINDS, load_report
 from reports.editing import touch_report
 from reports.models import Report, Section
@@ -555,10 +556,63 @@ def _editable(request, pk, model=None, action="change") -> Report:
     return report
 
 
-def _changed(request, report, message: str, anchor: str = ""):
+PLACED = "at-"  # the tag of a message shown where a row was saved: at-<anchor>
+TO_PANEL = "proofreading"  # the tag of a message of findings, linked to the 表記チェック panel
+
+
+def _changed(request, report, message: str, anchor: str = "", saved=None):
+    """Record the change and return to the editor at ``anchor``. After a save (``saved``, the
+    row whose texts were typed) the message is shown there, with what 表記チェック finds in
+    those texts."""
     touch_report(report, request.user)
-    messages.success(request, message)
+    if saved is None:
+        messages.success(request, message)
+    else:
+        messages.success(request, message, extra_tags=PLACED + anchor)
+        found = saved_message(saved_rows(report, [saved]))
+        if found:
+            messages.warning(request, found, extra_tags=f"{PLACED}{anchor} {TO_PANEL}")
     return HttpResponseRedirect(editor_url(report, anchor))
+
+
+@dataclass
+class Placed:
+    """Messages of a save, shown at the section, initiative or block (``kind``, ``pk``)
+    saved, where the editor returns to, rather than at the top of the page."""
+
+    anchor: str
+    messages: list[dict]
+    kind: str = ""
+    pk: int | None = None
+
+
+def _messages(request, tree) -> tuple[list, Placed | None]:
+    """The messages for the top of the page, and those of a save for its place. A place no
+    longer on the page (deleted meanwhile) shows its messages at the top."""
+    anchors = {s.anchor for s in tree.sections}
+    for node in tree.nodes():
+        anchors.add(node.anchor)
+        anchors.update(f"b-{piece.kind}-{piece.rows[0].pk}" for piece in node.pieces)
+    top, placed = [], None
+    for message in messages.get_messages(request):
+        tags = (message.extra_tags or "").split()
+        anchor = next((t.removeprefix(PLACED) for t in tags if t.startswith(PLACED)), "")
+        if anchor not in anchors or (placed and placed.anchor != anchor):
+            top.append(message)
+            continue
+        if placed is None:
+            placed = Placed(anchor, [])
+            if anchor.startswith("b-"):
+                kind, _, pk = anchor[2:].rpartition("-")
+                placed.kind, placed.pk = kind, int(pk)
+        placed.messages.append(
+            {"level": message.level_tag, "text": message.message, "to_panel": TO_PANEL in tags}
+        )
+    if placed:
+        # What was saved, then its findings: a long list may have come back by another
+        # storage (cookie, session) than the line before it.
+        placed.messages.sort(key=lambda m: m["to_panel"])
+    return top, placed
 
 
 def _page(admin, request, report, template, context):
@@ -588,6 +642,7 @@ def editor_view(admin, request, pk):
         raise PermissionDenied
     tree = load_report(report, merge=False)
     editable = can_edit(request.user, report.division)
+    top, placed = _messages(request, tree)
     context = {
         "title": f"{report}：文書編集",
         "tree": tree,
@@ -601,6 +656,17 @@ def editor_view(admin, request, pk):
         "seen": seen_token(report),
         "can_edit_in_excel": editable and admin.can_edit_in_excel(request),
         **admin._workflow_context(request, report),
+        "messages": top,
+        "placed": placed,
+        # 表記チェック from the tree this page loaded (its counts, and for those who may edit,
+        # its panel); a fix returns here with the panel open.
+        "proofreading": Panel(
+            report,
+            request.user,
+            next_url=f"{editor_url(report)}?proofreading=open#proofreading",
+            tree=tree,
+        ),
+        "proofreading_open": request.GET.get("proofreading") == "open",
     }
     return _page(admin, request, report, "admin/reports/report/editor.html", context)
 
@@ -722,7 +788,7 @@ def section_view(admin, request, pk, section_id=None):
             else:
                 form.save()
                 message = f"グループ名を「{form.instance.name}」にしました。"
-            return _changed(request, report, message, f"s{form.instance.pk}")
+            return _changed(request, report, message, f"s{form.instance.pk}", form.instance)
     return _page(
         admin,
         request,
@@ -779,7 +845,7 @@ def initiative_view(admin, request, pk, initiative_id=None):
             else:
                 node = form.save()
                 message = f"取組「{node}」を保存しました。"
-            return _changed(request, report, message, f"i{node.pk}")
+            return _changed(request, report, message, f"i{node.pk}", node)
     title = "取組の編集" if initiative else "取組の追加"
     return _page(
         admin,
@@ -846,7 +912,9 @@ def block_view(admin, request, pk, kind, block_id=None):
             if kind == "settlement":
                 form.save_amounts(request.user)
             verb = "保存しました" if block_id else "追加しました"
-            return _changed(request, report, f"{spec.label}を{verb}。", f"i{saved.initiative_id}")
+            return _changed(
+                request, report, f"{spec.label}を{verb}。", f"b-{kind}-{saved.pk}", saved
+            )
     return _page(
         admin,
         request,

@@ -63,6 +63,7 @@ class Table:
     rows: list[list[str]]
     by_row: bool = False
     node: int | None = None
+    source: Source | None = None  # the row the table is stored in (cells are not texts)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from django.urls import reverse
 from organisation.permissions import can_edit
 from proofreading.document import Document, Finding, Severity, Source, excerpt_parts
 from proofreading.rules import RULES
-from proofreading.sources import proofread
+from proofreading.sources import SEPARATOR, proofread
 from reports.models import Report
 
 RULE_NAMES = {r.id: r.name for r in RULES}
@@ -70,6 +70,30 @@ class Row:
     excerpt: tuple[str, str, str]
     key: Key | None
 
+    @property
+    def where(self) -> str:
+        """The last part of the place: the block within its initiative (本文, 見出し, 表「…」)."""
+        return self.finding.place.rpartition(SEPARATOR)[2]
+
+    @property
+    def fix_label(self) -> str:
+        """The fix button's name for screen readers: a list of thirty 「修正」 says nothing."""
+        return f"修正：{self.rule_name}「{''.join(self.excerpt)}」（{self.where}）"
+
+
+def row_of(document: Document, finding: Finding) -> Row:
+    excerpt = ("", finding.excerpt, "")
+    if finding.text is not None:
+        # In parts, to mark what the finding points at: a stray space is invisible.
+        excerpt = excerpt_parts(document.texts[finding.text].value, finding.start, finding.end)
+    return Row(
+        finding,
+        RULE_NAMES[finding.rule],
+        Severity.LABELS[finding.severity],
+        excerpt,
+        key_of(document, finding),
+    )
+
 
 @dataclass
 class RuleFix:
@@ -86,15 +110,23 @@ class RuleFix:
 class Panel:
     """表記チェック of ``report`` for ``user``: ``severities`` chooses the findings listed (the
     counts are of all); fix buttons (unless ``fixes`` is off) only for those who may edit the
-    report, returning to ``next_url`` after a fix. Findings are read when first shown."""
+    report, returning to ``next_url`` after a fix. Findings are read when first shown, from
+    ``tree`` when the page has loaded the report already."""
 
     def __init__(
-        self, report: Report, user, severities=tuple(Severity.LABELS), fixes=True, next_url=""
+        self,
+        report: Report,
+        user,
+        severities=tuple(Severity.LABELS),
+        fixes=True,
+        next_url="",
+        tree=None,
     ):
         self.report = report
         self.severities = severities
         self.can_fix = fixes and can_edit(user, report.division)
         self.next_url = next_url
+        self.tree = tree
 
     @classmethod
     def for_workflow(cls, action: str, report: Report, user, next_url: str) -> "Panel":
@@ -106,7 +138,7 @@ class Panel:
 
     @cached_property
     def _checked(self):
-        return proofread(self.report)
+        return proofread(self.report, tree=self.tree)
 
     @property
     def url(self) -> str:
@@ -136,24 +168,7 @@ class Panel:
     @cached_property
     def rows(self) -> list[Row]:
         document, findings = self._checked
-        rows = []
-        for f in findings:
-            if f.severity not in self.severities:
-                continue
-            excerpt = ("", f.excerpt, "")
-            if f.text is not None:
-                # In parts, to mark what the finding points at: a stray space is invisible.
-                excerpt = excerpt_parts(document.texts[f.text].value, f.start, f.end)
-            rows.append(
-                Row(
-                    f,
-                    RULE_NAMES[f.rule],
-                    Severity.LABELS[f.severity],
-                    excerpt,
-                    key_of(document, f),
-                )
-            )
-        return rows
+        return [row_of(document, f) for f in findings if f.severity in self.severities]
 
     @property
     def places(self) -> list[tuple[str, list[Row]]]:
@@ -171,3 +186,44 @@ class Panel:
                 by_rule.setdefault(row.finding.rule, RuleFix(row.finding.rule, row.rule_name))
                 by_rule[row.finding.rule].keys.append(row.key)
         return [fix for fix in by_rule.values() if len(fix.keys) > 1]
+
+
+SAVED_SHOWN = 10
+
+
+def saved_rows(report: Report, saved) -> list[Row]:
+    """The findings in the texts and tables stored in the rows ``saved`` (just saved in the
+    editor). The whole report is checked, so that a rule across texts (表記ゆれ, 文体の混在)
+    judges a block as the report reads; only the findings inside those rows are kept."""
+    wanted = {(row._meta.label_lower, row.pk) for row in saved}
+    document, findings = proofread(report)
+
+    def source(f: Finding) -> Source | None:
+        if f.text is not None:
+            return document.texts[f.text].source
+        return document.tables[f.table].source if f.table is not None else None
+
+    rows = []
+    for f in findings:
+        s = source(f)
+        if s is not None and (s.model, s.pk) in wanted:
+            rows.append(row_of(document, f))
+    return rows
+
+
+def saved_message(rows: list[Row]) -> str:
+    """The findings of ``saved_rows`` as a message, one line each (the editor shows it where
+    the row was saved); the rest are left to the 表記チェック panel."""
+    if not rows:
+        return ""
+    lines = [f"表記チェック：保存した箇所に指摘が{len(rows)}件あります。"]
+    for row in rows[:SAVED_SHOWN]:
+        f = row.finding
+        fix = f"修正案「{f.suggestion}」" if f.fixable else f.suggestion
+        lines.append(
+            f"・{row.severity_label}　{row.rule_name}：{row.where}「{''.join(row.excerpt)}」"
+            f"　{f.message}　{fix}".rstrip()
+        )
+    if len(rows) > SAVED_SHOWN:
+        lines.append(f"ほか{len(rows) - SAVED_SHOWN}件は表記チェックの欄で確かめてください。")
+    return "\n".join(lines)

@@ -22,7 +22,7 @@ from proofreading.document import (
 )
 from proofreading.document import check as run_rules
 from proofreading.rules import RULES
-from publication.tree import Node, load_report
+from publication.tree import Node, ReportTree, load_report
 from reports.editing import touch_report
 from reports.models import Report
 
@@ -38,11 +38,12 @@ def _source(obj, field: str) -> Source:
     return Source(obj._meta.label_lower, obj.pk, field)
 
 
-def document_for(report: Report) -> Document:
-    """Every text of ``report`` an editor typed, and every table as shown, with its place."""
+def document_for(report: Report, tree: ReportTree | None = None) -> Document:
+    """Every text of ``report`` an editor typed, and every table as shown, with its place.
+    ``tree`` is the report as a page already loaded it (merged or not: only rows are read)."""
     document = Document()
     texts, tables = document.texts, document.tables
-    tree = load_report(report)
+    tree = tree or load_report(report)
     for section_tree in tree.sections:
         section = section_tree.section
         texts.append(Text(section.name, section.name, Kind.TITLE, _source(section, "name")))
@@ -108,12 +109,13 @@ def document_for(report: Report) -> Document:
                                 for row in table.rows
                             ],
                             node=item.pk,
+                            source=_source(table, "rows"),
                         )
                     )
                 for contract, _notes in node.contract_rows:
                     add("契約（名称）", contract.title, Kind.NAME, contract, "title")
                     add("契約（注記）", contract.notes, Kind.PROSE, contract, "notes")
-                for table in node.settlement_tables:
+                for stored, table in zip(node.tables, node.settlement_tables, strict=True):
                     tables.append(
                         Table(
                             f"{here}{SEPARATOR}表「{table.caption}」",
@@ -123,6 +125,7 @@ def document_for(report: Report) -> Document:
                             [[label, *cells] for label, cells in table.rows],
                             by_row=True,
                             node=item.pk,
+                            source=_source(stored, "amounts"),
                         )
                     )
                 for award_table in node.award_tables:
@@ -137,6 +140,7 @@ def document_for(report: Report) -> Document:
                             [list(row) for row in award_table.rows]
                             + [["合計", "", *award_table.total]],
                             node=item.pk,
+                            source=_source(award_table.table, "awards"),
                         )
                     )
     return document
@@ -148,8 +152,8 @@ def config() -> Config:
     )
 
 
-def proofread(report: Report, rules=None) -> tuple[Document, list[Finding]]:
-    document = document_for(report)
+def proofread(report: Report, rules=None, tree=None) -> tuple[Document, list[Finding]]:
+    document = document_for(report, tree)
     return document, run_rules(document, RULES if rules is None else rules, config())
 
 

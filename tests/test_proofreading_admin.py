@@ -7,7 +7,7 @@ from html import unescape
 
 from django.utils import timezone
 
-from programs.models import Initiative
+from programs.models import Initiative, TextBlock
 from proofreading.sources import document_for
 from reports import workflow
 from reports.models import Report, Section
@@ -39,14 +39,14 @@ def _buttons(html: str) -> dict[str, str]:
     """The fix buttons: what each says (the rule's name for 「すべて修正」) → what it posts."""
     pattern = (
         r'<button type="submit" form="proofreading-fix" class="button" name="finding" '
-        r'value="([^"]*)">(.*?)</button>'
+        r'value="([^"]*)"(?: aria-label="[^"]*")?>(.*?)</button>'
     )
     return {unescape(label): unescape(value) for value, label in re.findall(pattern, html)}
 
 
 def _fix_buttons(html: str) -> list[str]:
     """The value of every 「修正」 button of one finding."""
-    pattern = r'name="finding" value="([^"]*)">修正</button>'
+    pattern = r'name="finding" value="([^"]*)" aria-label="[^"]*">修正</button>'
     return [unescape(value) for value in re.findall(pattern, html)]
 
 
@@ -349,3 +349,162 @@ def test_a_fix_of_a_text_changed_since_the_page_was_shown_is_refused_naming_who_
     assert _ocr().title == "ＡＩ－ОＣＲの試行導入"
     seed.refresh_from_db()
     assert seed.last_edited_by == approver_a
+
+
+# The report editor: the panel by place with its fix buttons, and a block's findings when it is
+# saved, shown where it was saved.
+
+
+def _editor(report) -> str:
+    return f"/admin/reports/report/{report.pk}/editor/"
+
+
+def _placed(html: str) -> str:
+    """The text of the messages shown at the place saved (not at the top of the page)."""
+    (placed,) = re.findall(r'<ul class="messagelist editor-messages">(.*?)</ul>', html, re.S)
+    return squash(visible_text(placed))
+
+
+def _add_text(client, report, initiative, text):
+    url = f"{_editor(report)}block/text/add/?initiative={initiative.pk}"
+    data = form_data(client.get(url).content.decode())
+    data.pop("csrfmiddlewaretoken", None)
+    data["text"] = [text]
+    return client.post(url, data)
+
+
+def test_the_editor_lists_the_findings_by_place_with_fix_buttons_named_for_screen_readers(
+    client, seed, editor_a
+):
+    client.force_login(editor_a)
+    html = client.get(_editor(seed)).content.decode()
+
+    # Folded under its counts, so the page stays short; the findings are in the page.
+    panel = re.search(r'<details id="proofreading"[^>]*>\s*<summary>(.*?)</summary>', html, re.S)
+    assert "open" not in panel[0]
+    assert squash(visible_text(panel[1])) == squash("表記チェック：エラー2件、警告29件、ヒント4件")
+    text = _text(client.get(_editor(seed)))
+    assert squash(f"{OCR_PLACE} › 見出しエラー文字種の混在ＡＩ－ОＣＲを活用した") in text
+    value = _one(html, "mixed-script", _ocr(), "title")
+    button = re.search(f'value="{re.escape(value)}" aria-label="([^"]*)">修正</button>', html)
+    assert unescape(button[1]) == (
+        "修正：文字種の混在「ＡＩ－ОＣＲを活用した庁内業務の効率…」（見出し）"
+    )
+    labels = re.findall(r'aria-label="([^"]*)">修正</button>', html)
+    assert len(labels) == len(set(labels)) == 2 + 29  # each button names its own finding
+    assert "文字種の混在をすべて修正（2件）" in _buttons(html)
+    assert f'<a href="{_page(seed)}">表記チェックの画面で開く</a>' in html
+
+
+def test_a_fix_from_the_editor_returns_to_the_editor_with_the_text_fixed(client, seed, editor_a):
+    client.force_login(editor_a)
+    html = client.get(_editor(seed)).content.decode()
+
+    response = _press(client, html, _one(html, "mixed-script", _ocr(), "title"))
+
+    assert response.redirect_chain[-1][0] == f"{_editor(seed)}?proofreading=open#proofreading"
+    assert _ocr().title == OCR_FIXED
+    html = response.content.decode()
+    assert squash("表記チェックの指摘を1件修正しました。") in _text(response)
+    assert re.search(r'<details id="proofreading"[^>]*\bopen>', html)  # back at the panel
+    assert squash("表記チェック：エラー1件、警告29件、ヒント4件") in _text(response)
+
+    response = _press(client, html, _buttons(html)["文中の空白をすべて修正（8件）"])
+
+    assert response.redirect_chain[-1][0].startswith(_editor(seed))
+    assert squash("表記チェックの指摘を8件修正しました。") in _text(response)
+    assert "文中の空白" not in visible_text(response.content.decode())
+    seed.refresh_from_db()
+    assert seed.last_edited_by == editor_a
+
+
+def test_saving_a_block_shows_its_findings_where_it_was_saved(client, seed, editor_a):
+    hanko = Initiative.objects.get(title="はんこレス")
+    client.force_login(editor_a)
+
+    response = _add_text(client, seed, hanko, "説明会を令和３年２月30日に開催した。")
+
+    block = TextBlock.objects.get(initiative=hanko)
+    assert response["Location"] == f"{_editor(seed)}#b-text-{block.pk}"
+    html = client.get(response["Location"]).content.decode()
+    placed = _placed(html)
+    assert placed.startswith(squash("文章を追加しました。"))
+    assert (
+        squash(
+            "表記チェック：保存した箇所に指摘が1件あります。"
+            "・エラー存在しない日付：文章「説明会を令和３年２月30日に開催した。」"
+            "「令和３年２月30日」という日付はありません。"
+        )
+        in placed
+    )
+    assert "表記チェックの欄で直す" in placed
+    # At the block itself, and only its own findings (the seed's others stay in the panel).
+    assert re.search(
+        f'id="b-text-{block.pk}"[^>]*>\\s*<ul class="messagelist editor-messages">', html
+    )
+    assert "文字種の混在" not in placed
+    assert 'class="messagelist">' not in html  # nothing left for the top of the page
+
+
+def test_saving_a_heading_shows_the_findings_of_that_initiative_only(client, seed, editor_a):
+    client.force_login(editor_a)
+    url = f"{_editor(seed)}initiative/{_ocr().pk}/"
+    data = form_data(client.get(url).content.decode())
+    data.pop("csrfmiddlewaretoken", None)
+
+    response = client.post(url, data, follow=True)
+
+    placed = _placed(response.content.decode())
+    assert squash(f"取組「{OCR_TITLE}」を保存しました。") in placed
+    assert squash("・エラー文字種の混在：見出し「ＡＩ－ОＣＲを活用した庁内業務の効率…」") in placed
+    assert squash("・エラー文字種の混在：本文") in placed
+    assert squash("・警告文中の空白：本文") in placed
+    assert "メールマガジン" not in placed  # another initiative's findings are not listed
+
+
+def test_renaming_a_group_shows_its_finding_at_the_group(client, seed, editor_a):
+    group = Section.objects.get(report=seed, name="企画調整グループ")
+    client.force_login(editor_a)
+    url = f"{_editor(seed)}section/{group.pk}/"
+    data = form_data(client.get(url).content.decode())
+    data.pop("csrfmiddlewaretoken", None)
+    data["name"] = ["企画調整グループ　ＩＣＴ担当"]
+
+    response = client.post(url, data)
+
+    assert response["Location"] == f"{_editor(seed)}#s{group.pk}"
+    html = client.get(response["Location"]).content.decode()
+    assert squash("グループ名を「企画調整グループ　ＩＣＴ担当」にしました。") in _placed(html)
+    assert squash("・警告　文中の空白：企画調整グループ　ＩＣＴ担当「企画調整グループ") in _placed(
+        html
+    )
+    assert re.search(
+        f'data-move="section.{group.pk}">.*?</div>\\s*<ul class="messagelist editor-messages">',
+        html,
+    )
+
+
+def test_saving_a_clean_block_says_only_that_it_was_saved(client, seed, editor_a):
+    hanko = Initiative.objects.get(title="はんこレス")
+    client.force_login(editor_a)
+
+    response = _add_text(client, seed, hanko, "押印を見直した。")
+
+    assert _placed(client.get(response["Location"]).content.decode()) == squash(
+        "文章を追加しました。"
+    )
+
+
+def test_an_editor_of_another_division_sees_only_the_panel_of_their_own_report(
+    client, seed, editor_b, division_b
+):
+    own = factories.report(division_=division_b)
+    section = Section.objects.create(report=own, name="広報グループ", order=1)
+    Initiative.objects.create(section=section, order=1, title="ОＣＲの導入")
+    client.force_login(editor_b)
+
+    assert client.get(_editor(seed)).status_code == 404
+    html = client.get(_editor(own)).content.decode()
+    assert squash("表記チェック：エラー1件") in _text(client.get(_editor(own)))
+    assert "ОＣＲの導入" in html and OCR_TITLE not in html
+    assert all(f":{_ocr().pk}:" not in value for value in _fix_buttons(html))
