@@ -8,8 +8,10 @@ from reports.models import Report, ReportTransition
 
 
 def touch_report(report: Report, user) -> None:
-    """Record that ``user`` changed ``report``'s content; a published report becomes a draft."""
-    report.last_edited_by = user
+    """Record that ``user`` changed ``report``'s content; a published report becomes a draft.
+    A change made by no person (a command run without ``--user``) keeps the last editor."""
+    if user is not None:
+        report.last_edited_by = user
     report.last_edited_at = timezone.now()
     if report.status == Report.Status.PUBLISHED:
         ReportTransition.objects.create(

@@ -660,9 +660,19 @@ def test_the_command_refuses_an_unknown_rule_or_report(seed):
         call_command("proofread", "1999", "digital-administration")
 
 
+def test_the_command_fixes_without_a_user_and_keeps_the_last_editor(seed, editor_a):
+    seed.last_edited_by = editor_a
+    seed.save(update_fields=["last_edited_by"])
+
+    output, status = run_command("--fix", "mixed-script")
+
+    assert status == 0
+    assert Initiative.objects.filter(title="ＡＩ－ＯＣＲを活用した庁内業務の効率化").exists()
+    seed.refresh_from_db()
+    assert seed.last_edited_by == editor_a
+
+
 def test_the_command_fixes_only_as_a_known_user_who_may_edit_the_report(seed, editor_b):
-    with pytest.raises(CommandError, match="--user で修正する人"):
-        run_command("--fix", "all")
     with pytest.raises(CommandError, match="ユーザー「nobody」はいません"):
         run_command("--fix", "all", "--user", "nobody")
     with pytest.raises(CommandError, match=r"ユーザー「editor_b」には.*権限がありません"):

@@ -14,7 +14,7 @@ from reports.models import Report
 class Command(BaseCommand):
     help = (
         "報告書の表記をチェックします。例：proofread 2020 digital-administration "
-        "[--format json] [--fix spacing variants --user USERNAME]。エラーがあれば終了コード 1。"
+        "[--format json] [--fix spacing variants [--user USERNAME]]。エラーがあれば終了コード 1。"
     )
 
     def add_arguments(self, parser):
@@ -59,13 +59,11 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def _editor(self, username, report):
-        """The user a fix is recorded as: the report's last editor, whom the four-eyes rule
-        keeps from publishing it, so a fix without one is refused."""
+        """The user a fix is recorded as, and the report's last editor from then on (the
+        four-eyes rule keeps them from publishing it). Without one, the fix is recorded with no
+        person and the report keeps its last editor."""
         if not username:
-            raise CommandError(
-                "--fix には --user で修正する人のユーザー名を指定してください"
-                "（報告書の最終編集者として記録されます）。"
-            )
+            return None
         editor = get_user_model().objects.filter(username=username, is_active=True).first()
         if editor is None:
             raise CommandError(f"ユーザー「{username}」はいません。")
