@@ -664,7 +664,7 @@ def test_the_command_fixes_without_a_user_and_keeps_the_last_editor(seed, editor
     seed.last_edited_by = editor_a
     seed.save(update_fields=["last_edited_by"])
 
-    output, status = run_command("--fix", "mixed-script")
+    _output, status = run_command("--fix", "mixed-script")
 
     assert status == 0
     assert Initiative.objects.filter(title="ＡＩ－ＯＣＲを活用した庁内業務の効率化").exists()
