@@ -45,7 +45,8 @@ class Session:
         page.wait_for_url("**/admin/")
 
     def save(self, anchor: str) -> str:
-        """Press 保存 and wait for the editor at the new node; returns the node's id."""
+        """Press 保存 and wait for the editor at the new node (``i12``) or block
+        (``b-facts-7``); returns its id."""
         self.page.get_by_role("button", name="保存").click()
         self.page.wait_for_url(re.compile(rf"/editor/#{anchor}\d+$"))
         return self.page.url.rsplit("#", 1)[1]
@@ -72,7 +73,7 @@ class Session:
                 field.select_option(value)
             else:
                 field.fill(value)
-        self.save("i")
+        self.save("b-[a-z]+-")
 
 
 def test_editor_writes_a_report_from_nothing_and_an_approver_publishes_it(
