@@ -142,18 +142,6 @@ class MunicipalitiesWidget(widgets.ManyToManyWidget):
 
 
 class SettlementAmountResource(SpreadsheetResource):
-    def rows_that_touch_reports(self, rows):
-        # Only amounts of items that some report's table shows can touch a report.
-        shown_items = set(
-            SettlementTable.objects.filter(item__in={a.item_id for a in rows}).values_list(
-                "item", flat=True
-            )
-        )
-        return [a for a in rows if a.item_id in shown_items]
-
-    def touch_key(self, obj):
-        return ("amount", obj.item_id, obj.fiscal_year_id)
-
     fiscal_year = Column(
         "fiscal_year",
         widget=FiscalYearWidget(),
@@ -234,6 +222,18 @@ class SettlementAmountResource(SpreadsheetResource):
         if instance.pk is None and instance.amount is None and not import_validation_errors:
             return True
         return super().skip_row(instance, original, row, import_validation_errors)
+
+    def rows_that_touch_reports(self, rows):
+        # Only amounts of items that some report's table shows can touch a report.
+        shown_items = set(
+            SettlementTable.objects.filter(item__in={a.item_id for a in rows}).values_list(
+                "item", flat=True
+            )
+        )
+        return [a for a in rows if a.item_id in shown_items]
+
+    def touch_key(self, obj):
+        return ("amount", obj.item_id, obj.fiscal_year_id)
 
 
 class ExpenditureItemResource(SpreadsheetResource):
@@ -349,9 +349,6 @@ class ContractResource(SpreadsheetResource):
 
 
 class SubsidyAwardResource(SpreadsheetResource):
-    def touch_key(self, obj):
-        return ("award", obj.programme_id, obj.fiscal_year_id)
-
     fiscal_year = Column(
         "fiscal_year", widget=FiscalYearWidget(), help_text="採択の年度を西暦で（例：2020）。"
     )
@@ -405,3 +402,6 @@ class SubsidyAwardResource(SpreadsheetResource):
         if not municipalities:
             raise ValidationError({"municipalities": "市町村コードを入力してください"})
         instance.check_programme_limits(len(municipalities))
+
+    def touch_key(self, obj):
+        return ("award", obj.programme_id, obj.fiscal_year_id)
