@@ -7,6 +7,7 @@ for the divisions they work for, with the right to add and change reports.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import PurePath
 
 from django import forms
@@ -17,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from importers.build import build_report, replace_refusal
@@ -33,6 +35,8 @@ from reports.models import Report
 
 SESSION_KEY = "importers_uploads"
 FOLDER = "imports"
+# A file previewed and never confirmed is removed after this long, at the next upload.
+KEEP_FOR = timedelta(days=1)
 GONE = (
     "取り込むファイルが見つかりません。すでに取り込んだか、時間がたって片付けられました。"
     "もう一度ファイルを選んでください。"
@@ -92,7 +96,19 @@ def existing_report(year: int, division) -> Report | None:
 # Keeping the file between the two steps ------------------------------------------------------
 
 
+def prune_stale_uploads() -> None:
+    """Remove the files of previews older than ``KEEP_FOR`` that nobody confirmed."""
+    if not default_storage.exists(FOLDER):
+        return
+    oldest = timezone.now() - KEEP_FOR
+    for name in default_storage.listdir(FOLDER)[1]:
+        path = f"{FOLDER}/{name}"
+        if default_storage.get_modified_time(path) < oldest:
+            default_storage.delete(path)
+
+
 def keep(request, filename: str, data: bytes, fields: dict) -> str:
+    prune_stale_uploads()
     token = secrets.token_urlsafe(24)
     suffix = PurePath(filename).suffix.lower()
     stored = default_storage.save(f"{FOLDER}/{token}{suffix}", ContentFile(data))

@@ -1,6 +1,9 @@
 """過去の報告書を取り込む in the admin: upload, preview, create the draft, as the people who
 would do it: an editor for their own division, an approver, an administrator."""
 
+import os
+import time
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -239,3 +242,18 @@ def test_a_bad_file_is_refused_in_japanese(client, editor_a, division_a, name, c
     assert reason in response.content.decode()
     assert stored_uploads() == []
     assert not Report.objects.filter(fiscal_year__year=2006).exists()
+
+
+def test_previews_never_confirmed_are_removed_after_a_day(client, editor_a, division_a):
+    client.force_login(editor_a)
+    upload(client, division_a)
+    [forgotten] = stored_uploads()
+    day_and_a_bit = time.time() - 25 * 3600
+    os.utime(default_storage.path(f"imports/{forgotten}"), (day_and_a_bit, day_and_a_bit))
+    upload(client, division_a, year=2007)
+    [recent] = stored_uploads()
+
+    upload(client, division_a, year=2008)
+
+    assert forgotten not in stored_uploads()
+    assert recent in stored_uploads() and len(stored_uploads()) == 2
